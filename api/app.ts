@@ -1,0 +1,88 @@
+import express, { type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import type { DependencyContainer } from 'tsyringe';
+import { AuthService } from '../engine/auth/auth-service.js';
+import type { AppConfig } from '../engine/config.js';
+import { Tokens } from '../engine/container.js';
+import { Unauthenticated } from '../engine/errors.js';
+import { openApiDocument } from './openapi.js';
+import { problem, problemHandler, sendProblem } from './problem.js';
+import { RouteRegistry } from './route.js';
+import { authRoutes } from './routes/auth.js';
+import { entityRoutes } from './routes/entities.js';
+import { exportRoutes } from './routes/exports.js';
+import { journalRoutes } from './routes/journals.js';
+import { transferRoutes } from './routes/transfers.js';
+
+export const apiVersion = '0.1.0';
+
+function bearerAuth(auth: AuthService): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('authorization');
+    const match = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]{10,4096})$/);
+    if (!match) throw new Unauthenticated('send an access token: Authorization: Bearer <token>');
+    res.locals.actor = await auth.authenticate(match[1]!);
+    next();
+  };
+}
+
+export function buildRoutes(container: DependencyContainer): RouteRegistry {
+  const routes = new RouteRegistry();
+  authRoutes(routes, container);
+  entityRoutes(routes, container);
+  journalRoutes(routes, container);
+  transferRoutes(routes, container);
+  exportRoutes(routes, container);
+  return routes;
+}
+
+/** The HTTP application, without a port: tests drive it with supertest. */
+export function createApp(container: DependencyContainer): express.Express {
+  const config = container.resolve<AppConfig>(Tokens.Config);
+  const logger = container.resolve<Logger>(Tokens.Logger);
+  const db = container.resolve<Knex>(Tokens.Knex);
+  const routes = buildRoutes(container);
+  const document = openApiDocument(routes.routes, apiVersion);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/api/health' } }));
+  app.get('/api/openapi.json', (_req, res) => void res.json(document));
+  // Swagger UI needs inline styles and data: images; everything else keeps helmet's strict CSP.
+  app.use(
+    '/api/docs',
+    helmet({ contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } } }),
+    swaggerUi.serve,
+    swaggerUi.setup(document, { customSiteTitle: 'Sluice API' }),
+  );
+  app.use(helmet());
+  app.get('/api/health', async (_req, res) => {
+    await db.raw('select 1');
+    res.json({ status: 'ok', version: apiVersion });
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: config.bodyLimitBytes, strict: false }));
+  api.use(
+    '/auth',
+    rateLimit({
+      windowMs: config.authRateLimit.windowMs,
+      limit: config.authRateLimit.limit,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (_req, res) => sendProblem(res, problem(429, 'rate_limited', 'Too many requests', 'too many sign-in attempts; wait a minute and try again')),
+    }),
+  );
+  routes.mount(api, { db, authenticate: bearerAuth(container.resolve(AuthService)) });
+  api.use((req, res) => sendProblem(res, problem(404, 'no_route', 'Not found', `no route ${req.method} ${req.originalUrl}`)));
+  app.use('/api/v1', api);
+  app.use('/api', (req, res) => sendProblem(res, problem(404, 'no_route', 'Not found', `no route ${req.method} ${req.originalUrl}; the API lives under /api/v1`)));
+  app.use(problemHandler(logger));
+  return app;
+}

@@ -1,0 +1,36 @@
+import { pino } from 'pino';
+import { loadConfig } from '../engine/config.js';
+import { buildContainer } from '../engine/container.js';
+import { openDatabase } from '../engine/db/database.js';
+import { seedDemoIfEmpty } from '../engine/demo/demo-household.js';
+import { logRedactPaths } from '../engine/security/index.js';
+import { createApp } from './app.js';
+
+/** `npm start`: migrate, seed the demo household on an empty database, serve the API. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' } });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  logger.info({ mode: database.mode, dataDir: database.mode === 'embedded' ? config.dataDir : undefined }, 'database ready, migrations applied');
+  const container = buildContainer(config, database, logger);
+  if (config.seedDemo) {
+    const demo = await seedDemoIfEmpty(container);
+    if (demo.created) logger.info({ email: demo.email }, `demo household created; sign in with ${demo.email} / the password in README.md`);
+  }
+  const app = createApp(container);
+  const server = app.listen(config.port, () => {
+    logger.info(`Sluice listening on http://localhost:${config.port} (API docs: http://localhost:${config.port}/api/docs)`);
+  });
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close(() => void database.close().then(() => process.exit(0)));
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { canonicalJson, normalise } from './canonical-json.js';
+import { redactSecrets } from '../security/redact.js';
+
+/** Something that changed, by whom. Snapshots are redacted of secrets before they are stored. */
+export interface AuditEvent {
+  householdId: string;
+  actorUserId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  rowsChecked: number;
+  /** The first row whose content or link does not match the chain. */
+  brokenAtId?: string;
+  reason?: string;
+}
+
+interface AuditRow {
+  id: bigint;
+  household_id: string;
+  actor_user_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  before: unknown;
+  after: unknown;
+  occurred_at: Date;
+  prev_hash: string | null;
+  hash: string;
+}
+
+const genesis = 'sluice-audit-genesis';
+
+function rowHash(prevHash: string | null, row: Omit<AuditRow, 'id' | 'hash' | 'prev_hash'>): string {
+  const body = canonicalJson({
+    householdId: row.household_id,
+    actorUserId: row.actor_user_id,
+    action: row.action,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    before: row.before,
+    after: row.after,
+    occurredAt: row.occurred_at,
+  });
+  return createHash('sha256').update(`${prevHash ?? genesis}\n${body}`).digest('hex');
+}
+
+/**
+ * Append-only audit trail, one hash chain per household: each row's hash covers its content
+ * and the previous row's hash, so editing or deleting any row breaks verification from there on.
+ * Appending locks the household row so concurrent writers extend the chain one at a time.
+ */
+export class AuditLog {
+  async record(trx: Knex.Transaction, events: readonly AuditEvent[]): Promise<void> {
+    for (const householdId of [...new Set(events.map((event) => event.householdId))].sort()) {
+      await this.appendChain(trx, householdId, events.filter((event) => event.householdId === householdId));
+    }
+  }
+
+  private async appendChain(trx: Knex.Transaction, householdId: string, events: readonly AuditEvent[]) {
+    await trx('households').where({ id: householdId }).forUpdate().first('id');
+    const last = await trx('audit_log').where({ household_id: householdId }).orderBy('id', 'desc').first('hash');
+    let prevHash: string | null = last?.hash ?? null;
+    const occurredAt = new Date();
+    const rows = events.map((event) => {
+      const content = {
+        household_id: householdId,
+        actor_user_id: event.actorUserId,
+        action: event.action,
+        resource_type: event.resourceType,
+        resource_id: event.resourceId,
+        before: event.before === undefined ? null : normalise(redactSecrets(event.before)),
+        after: event.after === undefined ? null : normalise(redactSecrets(event.after)),
+        occurred_at: occurredAt,
+      };
+      const hash = rowHash(prevHash, content);
+      const row = { ...content, prev_hash: prevHash, hash };
+      prevHash = hash;
+      return row;
+    });
+    await trx.batchInsert('audit_log', rows.map(serialiseJsonColumns), 1000);
+  }
+
+  /** Walks a household's chain from the start; any edited, deleted or reordered row fails it. */
+  async verify(knex: Knex, householdId: string): Promise<AuditVerification> {
+    let prevHash: string | null = null;
+    let rowsChecked = 0;
+    let afterId = 0n;
+    for (;;) {
+      const page: AuditRow[] = await knex('audit_log')
+        .where({ household_id: householdId })
+        .andWhere('id', '>', afterId.toString())
+        .orderBy('id')
+        .limit(1000);
+      if (page.length === 0) return { ok: true, rowsChecked };
+      for (const row of page) {
+        if (row.prev_hash !== prevHash) {
+          return { ok: false, rowsChecked, brokenAtId: String(row.id), reason: 'link to the previous row does not match (a row was removed or reordered)' };
+        }
+        if (rowHash(prevHash, row) !== row.hash) {
+          return { ok: false, rowsChecked, brokenAtId: String(row.id), reason: 'row content does not match its hash (the row was edited)' };
+        }
+        prevHash = row.hash;
+        rowsChecked += 1;
+        afterId = BigInt(row.id);
+      }
+    }
+  }
+}
+
+function serialiseJsonColumns<T extends { before: unknown; after: unknown }>(row: T) {
+  // pg would send a JS array as a PostgreSQL array literal; jsonb needs JSON text.
+  return { ...row, before: row.before === null ? null : JSON.stringify(row.before), after: row.after === null ? null : JSON.stringify(row.after) };
+}

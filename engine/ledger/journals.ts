@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Actor } from '../auth/actor.js';
+import { isUuid } from '../auth/actor.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { Conflict, NotFound, RuleViolation, type FieldProblem } from '../errors.js';
+import { formatMinor, MoneyError, parseMoney } from '../money/index.js';
+import { insertJournals, type JournalDraft, type PostingDraft } from './journal-store.js';
+import { findEntity } from './scope.js';
+import type { AccountRow, IsoDate, JournalSource } from './types.js';
+
+export interface JournalRequest {
+  date: IsoDate;
+  memo?: string;
+  payee?: string;
+  postings: { accountId: string; amount: string; memo?: string }[];
+}
+
+export interface PostingView {
+  id: string;
+  accountId: string;
+  accountCode: string;
+  accountName: string;
+  amount: string;
+  currency: string;
+  memo: string | null;
+}
+
+export interface JournalView {
+  id: string;
+  entityId: string;
+  date: IsoDate;
+  memo: string;
+  payee: string | null;
+  source: JournalSource;
+  reversesJournalId: string | null;
+  reversedByJournalId: string | null;
+  interEntityTransferId: string | null;
+  createdAt: string;
+  postings: PostingView[];
+}
+
+export interface JournalListQuery {
+  from?: IsoDate;
+  to?: IsoDate;
+  accountId?: string;
+  limit: number;
+  offset: number;
+}
+
+export const earliestBookDate = '1900-01-01';
+export const latestBookDate = '2999-12-31';
+
+export function assertBookDate(date: IsoDate, field: string): void {
+  if (date < earliestBookDate || date > latestBookDate) {
+    throw new RuleViolation(`date ${date} is outside the books (${earliestBookDate} to ${latestBookDate})`, [
+      { field, message: `must be between ${earliestBookDate} and ${latestBookDate}`, code: 'date_out_of_range' },
+    ]);
+  }
+}
+
+/** Turns a request's decimal strings into minor units in each account's own currency. */
+function draftPostings(request: JournalRequest, accounts: Map<string, AccountRow>): PostingDraft[] {
+  const problems: FieldProblem[] = [];
+  const postings: PostingDraft[] = [];
+  request.postings.forEach((posting, index) => {
+    const account = accounts.get(posting.accountId);
+    if (!account) {
+      problems.push({ field: `/postings/${index}/accountId`, message: 'no such account in this entity', code: 'unknown_account' });
+      return;
+    }
+    if (account.archived_at) {
+      problems.push({ field: `/postings/${index}/accountId`, message: `account ${account.name} is archived`, code: 'archived_account' });
+      return;
+    }
+    try {
+      const money = parseMoney(posting.amount, account.currency);
+      if (money.amountMinor === 0n) {
+        problems.push({ field: `/postings/${index}/amount`, message: 'must not be zero', code: 'zero_amount' });
+        return;
+      }
+      postings.push({ accountId: account.id, amountMinor: money.amountMinor, currency: account.currency, memo: posting.memo ?? null });
+    } catch (error) {
+      if (!(error instanceof MoneyError)) throw error;
+      problems.push({ field: `/postings/${index}/amount`, message: error.message, code: error.code });
+    }
+  });
+  if (problems.length > 0) throw new RuleViolation('some postings are invalid', problems);
+  return postings;
+}
+
+export class JournalService {
+  constructor(
+    private readonly db: Knex,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Posts one manual journal (a transaction, possibly split over several categories). */
+  async post(actor: Actor, entityId: string, request: JournalRequest, trx: Knex.Transaction): Promise<JournalView> {
+    const entity = await findEntity(trx, actor, entityId);
+    assertBookDate(request.date, '/date');
+    const accountIds = request.postings.map((posting) => posting.accountId).filter(isUuid);
+    const accounts = await trx<AccountRow>('accounts').where({ entity_id: entity.id }).whereIn('id', accountIds);
+    const draft: JournalDraft = {
+      id: randomUUID(),
+      entityId: entity.id,
+      date: request.date,
+      memo: request.memo ?? '',
+      payee: request.payee ?? null,
+      source: 'manual',
+      createdBy: actor.userId,
+      postings: draftPostings(request, new Map(accounts.map((account) => [account.id, account]))),
+    };
+    await insertJournals(trx, [draft]);
+    const [view] = await loadJournalViews(trx, [draft.id]);
+    await this.audit.record(trx, [
+      { householdId: actor.householdId, actorUserId: actor.userId, action: 'journal.post', resourceType: 'journal', resourceId: draft.id, after: view },
+    ]);
+    return view!;
+  }
+
+  async list(actor: Actor, entityId: string, query: JournalListQuery): Promise<{ data: JournalView[]; total: number }> {
+    const entity = await findEntity(this.db, actor, entityId);
+    const base = this.db('journals as j').where('j.entity_id', entity.id);
+    if (query.from) base.andWhere('j.date', '>=', query.from);
+    if (query.to) base.andWhere('j.date', '<=', query.to);
+    if (query.accountId) {
+      if (!isUuid(query.accountId)) return { data: [], total: 0 };
+      base.whereExists((sub) => sub.select(1).from('postings as p').whereRaw('p.journal_id = j.id').andWhere('p.account_id', query.accountId!));
+    }
+    const total = (await base.clone().count<{ total: bigint }[]>({ total: "*" }))[0]?.total ?? 0n;
+    const ids = await base.clone().orderBy([{ column: 'j.date', order: 'desc' }, { column: 'j.seq', order: 'desc' }]).limit(query.limit).offset(query.offset).pluck('j.id');
+    return { data: await loadJournalViews(this.db, ids), total: Number(total) };
+  }
+
+  async get(actor: Actor, journalId: string): Promise<JournalView> {
+    const journal = await findJournal(this.db, actor, journalId);
+    const [view] = await loadJournalViews(this.db, [journal.id]);
+    return view!;
+  }
+
+  /**
+   * Reverses a journal with its mirror image. "Reverse once" is a database fact (unique
+   * reverses_journal_id). Halves of an inter-entity transfer are reversed as a pair, never alone.
+   */
+  async reverse(actor: Actor, journalId: string, options: { date?: IsoDate; memo?: string }, trx: Knex.Transaction): Promise<JournalView> {
+    const journal = await findJournal(trx, actor, journalId);
+    if (journal.inter_entity_transfer_id) {
+      throw new Conflict(
+        `journal ${journal.id} is half of inter-entity transfer ${journal.inter_entity_transfer_id}; reverse the transfer so both entities stay in step`,
+        'reverse_the_transfer',
+      );
+    }
+    const [reversal] = await reverseJournals(trx, actor, [journal.id], 'reversal', options);
+    await this.audit.record(trx, [
+      { householdId: actor.householdId, actorUserId: actor.userId, action: 'journal.reverse', resourceType: 'journal', resourceId: journal.id, after: reversal },
+    ]);
+    return reversal!;
+  }
+}
+
+interface JournalRow {
+  id: string;
+  entity_id: string;
+  date: IsoDate;
+  memo: string;
+  payee: string | null;
+  source: JournalSource;
+  reverses_journal_id: string | null;
+  inter_entity_transfer_id: string | null;
+  created_at: Date;
+}
+
+export async function findJournal(db: Knex, actor: Actor, journalId: string): Promise<JournalRow> {
+  const journal = isUuid(journalId)
+    ? await db('journals as j')
+        .join('entities as e', 'e.id', 'j.entity_id')
+        .where({ 'j.id': journalId, 'e.household_id': actor.householdId })
+        .first('j.*')
+    : undefined;
+  if (!journal) throw new NotFound('journal', journalId);
+  return journal;
+}
+
+/**
+ * Writes the mirror image of each journal. Callers have checked scope and transfer pairing.
+ * `source` is 'reversal' for user reversals; flows may reverse with their own source later.
+ */
+export async function reverseJournals(
+  trx: Knex.Transaction,
+  actor: Actor,
+  journalIds: readonly string[],
+  source: JournalSource,
+  options: { date?: IsoDate; memo?: string },
+): Promise<JournalView[]> {
+  const originals = await loadJournalViews(trx, journalIds);
+  const alreadyReversed = originals.filter((journal) => journal.reversedByJournalId);
+  if (alreadyReversed.length > 0) {
+    throw new Conflict(`journal ${alreadyReversed[0]!.id} was already reversed by ${alreadyReversed[0]!.reversedByJournalId}`, 'already_reversed');
+  }
+  if (originals.some((journal) => journal.reversesJournalId)) {
+    throw new Conflict('a reversal cannot itself be reversed; post a new journal instead', 'reversal_of_reversal');
+  }
+  const drafts: JournalDraft[] = originals.map((original) => {
+    const date = options.date ?? original.date;
+    assertBookDate(date, '/date');
+    return {
+      id: randomUUID(),
+      entityId: original.entityId,
+      date,
+      memo: options.memo ?? `Reversal of: ${original.memo}`.slice(0, 500),
+      payee: original.payee,
+      source,
+      reversesJournalId: original.id,
+      interEntityTransferId: original.interEntityTransferId,
+      createdBy: actor.userId,
+      postings: original.postings.map((posting) => ({
+        accountId: posting.accountId,
+        amountMinor: -parseMoney(posting.amount, posting.currency).amountMinor,
+        currency: posting.currency,
+        memo: posting.memo,
+      })),
+    };
+  });
+  try {
+    await insertJournals(trx, drafts);
+  } catch (error) {
+    // Two concurrent reversals: the unique index on reverses_journal_id lets only one through.
+    if ((error as { code?: string }).code === '23505') throw new Conflict('the journal was already reversed', 'already_reversed');
+    throw error;
+  }
+  return loadJournalViews(trx, drafts.map((draft) => draft.id));
+}
+
+/** Journal views in the order of `ids`, postings in insertion order. */
+export async function loadJournalViews(db: Knex, ids: readonly string[]): Promise<JournalView[]> {
+  if (ids.length === 0) return [];
+  const journals: (JournalRow & { reversed_by: string | null })[] = await db('journals as j')
+    .leftJoin('journals as r', 'r.reverses_journal_id', 'j.id')
+    .whereIn('j.id', ids)
+    .select('j.*', 'r.id as reversed_by');
+  const postings = await db('postings as p')
+    .join('accounts as a', 'a.id', 'p.account_id')
+    .whereIn('p.journal_id', ids)
+    .orderBy('p.id')
+    .select('p.id', 'p.journal_id', 'p.account_id', 'a.code', 'a.name', 'p.amount_minor', 'p.currency', 'p.memo');
+  const byId = new Map(journals.map((journal) => [journal.id, journal]));
+  return ids.flatMap((id) => {
+    const journal = byId.get(id);
+    if (!journal) return [];
+    return [
+      {
+        id: journal.id,
+        entityId: journal.entity_id,
+        date: journal.date,
+        memo: journal.memo,
+        payee: journal.payee,
+        source: journal.source,
+        reversesJournalId: journal.reverses_journal_id,
+        reversedByJournalId: journal.reversed_by,
+        interEntityTransferId: journal.inter_entity_transfer_id,
+        createdAt: journal.created_at.toISOString(),
+        postings: postings
+          .filter((posting) => posting.journal_id === id)
+          .map((posting) => ({
+            id: String(posting.id),
+            accountId: posting.account_id,
+            accountCode: posting.code,
+            accountName: posting.name,
+            amount: formatMinor(posting.amount_minor, posting.currency),
+            currency: posting.currency,
+            memo: posting.memo,
+          })),
+      },
+    ];
+  });
+}
