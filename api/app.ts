@@ -21,6 +21,9 @@ import { transferRoutes } from './routes/transfers.js';
 
 export const apiVersion = '0.1.0';
 
+/** Helmet's defaults, minus upgrade-insecure-requests: self-hosted over plain http on a LAN must work. */
+const cspDirectives = { 'upgrade-insecure-requests': null };
+
 function bearerAuth(auth: AuthService): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
@@ -57,11 +60,11 @@ export function createApp(container: DependencyContainer): express.Express {
   // Swagger UI needs inline styles and data: images; everything else keeps helmet's strict CSP.
   app.use(
     '/api/docs',
-    helmet({ contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } } }),
+    helmet({ contentSecurityPolicy: { directives: { ...cspDirectives, 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } } }),
     swaggerUi.serve,
     swaggerUi.setup(document, { customSiteTitle: 'Sluice API' }),
   );
-  app.use(helmet());
+  app.use(helmet({ contentSecurityPolicy: { directives: cspDirectives } }));
   app.get('/api/health', async (_req, res) => {
     await db.raw('select 1');
     res.json({ status: 'ok', version: apiVersion });

@@ -6,6 +6,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import { Conflict, NotFound, RuleViolation, type FieldProblem } from '../errors.js';
 import { formatMinor, MoneyError, parseMoney } from '../money/index.js';
 import { insertJournals, type JournalDraft, type PostingDraft } from './journal-store.js';
+import { JournalModel } from './models.js';
 import { findEntity } from './scope.js';
 import type { AccountRow, IsoDate, JournalSource } from './types.js';
 
@@ -235,43 +236,37 @@ export async function reverseJournals(
 /** Journal views in the order of `ids`, postings in insertion order. */
 export async function loadJournalViews(db: Knex, ids: readonly string[]): Promise<JournalView[]> {
   if (ids.length === 0) return [];
-  const journals: (JournalRow & { reversed_by: string | null })[] = await db('journals as j')
-    .leftJoin('journals as r', 'r.reverses_journal_id', 'j.id')
-    .whereIn('j.id', ids)
-    .select('j.*', 'r.id as reversed_by');
-  const postings = await db('postings as p')
-    .join('accounts as a', 'a.id', 'p.account_id')
-    .whereIn('p.journal_id', ids)
-    .orderBy('p.id')
-    .select('p.id', 'p.journal_id', 'p.account_id', 'a.code', 'a.name', 'p.amount_minor', 'p.currency', 'p.memo');
+  const journals = await JournalModel.query(db)
+    .findByIds([...ids])
+    .withGraphFetched('[postings(inOrder).account, reversedBy]')
+    .modifiers({ inOrder: (query) => query.orderBy('id') });
   const byId = new Map(journals.map((journal) => [journal.id, journal]));
   return ids.flatMap((id) => {
     const journal = byId.get(id);
-    if (!journal) return [];
-    return [
-      {
-        id: journal.id,
-        entityId: journal.entity_id,
-        date: journal.date,
-        memo: journal.memo,
-        payee: journal.payee,
-        source: journal.source,
-        reversesJournalId: journal.reverses_journal_id,
-        reversedByJournalId: journal.reversed_by,
-        interEntityTransferId: journal.inter_entity_transfer_id,
-        createdAt: journal.created_at.toISOString(),
-        postings: postings
-          .filter((posting) => posting.journal_id === id)
-          .map((posting) => ({
-            id: String(posting.id),
-            accountId: posting.account_id,
-            accountCode: posting.code,
-            accountName: posting.name,
-            amount: formatMinor(posting.amount_minor, posting.currency),
-            currency: posting.currency,
-            memo: posting.memo,
-          })),
-      },
-    ];
+    return journal ? [journalView(journal)] : [];
   });
+}
+
+function journalView(journal: JournalModel): JournalView {
+  return {
+    id: journal.id,
+    entityId: journal.entity_id,
+    date: journal.date,
+    memo: journal.memo,
+    payee: journal.payee,
+    source: journal.source,
+    reversesJournalId: journal.reverses_journal_id,
+    reversedByJournalId: journal.reversedBy?.id ?? null,
+    interEntityTransferId: journal.inter_entity_transfer_id,
+    createdAt: journal.created_at.toISOString(),
+    postings: (journal.postings ?? []).map((posting) => ({
+      id: String(posting.id),
+      accountId: posting.account_id,
+      accountCode: posting.account!.code,
+      accountName: posting.account!.name,
+      amount: formatMinor(posting.amount_minor, posting.currency),
+      currency: posting.currency,
+      memo: posting.memo,
+    })),
+  };
 }
