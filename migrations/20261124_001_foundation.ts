@@ -153,6 +153,8 @@ export async function up(knex: Knex): Promise<void> {
       check (reverses_journal_id is null or reverses_journal_id <> id)
     );
     create index journals_entity_date on journals (entity_id, date, seq);
+    -- Household-wide exports page through all journals in (date, seq) order.
+    create index journals_date_seq on journals (date, seq);
     create index journals_transfer on journals (inter_entity_transfer_id) where inter_entity_transfer_id is not null;
 
     alter table inter_entity_transfers

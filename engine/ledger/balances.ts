@@ -127,12 +127,17 @@ export interface TrialBalance {
 /** Sums postings (not cached balances) up to a date: the figure an accountant checks. */
 export async function trialBalance(db: Knex, actor: Actor, entityId: string, asOf: IsoDate): Promise<TrialBalance> {
   const entity = await findEntity(db, actor, entityId);
+  // Sums per account through the (account_id, date) index: only this entity's postings are read.
+  const sums = db('postings')
+    .whereIn('account_id', db('accounts').where('entity_id', entity.id).select('id'))
+    .andWhere('date', '<=', asOf)
+    .groupBy('account_id')
+    .select('account_id', db.raw('sum(amount_minor)::bigint as total'), db.raw('count(*) as posting_count'));
   const rows = await db('accounts as a')
-    .leftJoin('postings as p', (join) => join.on('p.account_id', 'a.id').andOn('p.date', '<=', db.raw('?', [asOf])))
+    .leftJoin(sums.as('s'), 's.account_id', 'a.id')
     .where('a.entity_id', entity.id)
-    .groupBy('a.id')
     .orderBy('a.code')
-    .select('a.id', 'a.code', 'a.name', 'a.type', 'a.currency', db.raw('coalesce(sum(p.amount_minor), 0)::bigint as balance_minor'), db.raw('count(p.id) as posting_count'));
+    .select('a.id', 'a.code', 'a.name', 'a.type', 'a.currency', db.raw('coalesce(s.total, 0)::bigint as balance_minor'), db.raw('coalesce(s.posting_count, 0) as posting_count'));
   const totals = new Map<string, { debit: bigint; credit: bigint }>();
   const lines: TrialBalanceLine[] = [];
   for (const row of rows) {
