@@ -30,6 +30,13 @@ export class RequestInvalid extends Error {
   }
 }
 
+/** A body that is not JSON. */
+export class UnsupportedMediaType extends Error {
+  constructor() {
+    super('send the body as application/json');
+  }
+}
+
 function fromDomainError(error: DomainError): Problem {
   if (error instanceof NotFound) return problem(404, error.code, 'Not found', error.message);
   if (error instanceof Conflict) return problem(409, error.code, 'Conflict', error.message);
@@ -57,6 +64,8 @@ function fromDatabaseError(error: { code?: string; message?: string; constraint?
     case '22007':
     case '22008':
     case '22P02':
+    case '22021':
+    case '22P05':
       return problem(400, 'invalid_value', 'Bad request', 'a value is out of range or malformed');
     default:
       return undefined;
@@ -74,7 +83,8 @@ function fromBodyParserError(error: { type?: string; status?: number }): Problem
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let answer: Problem | undefined;
-    if (error instanceof RequestInvalid) answer = problem(400, 'validation_failed', 'Invalid request', 'the request does not match the expected shape', error.problems);
+    if (error instanceof UnsupportedMediaType) answer = problem(415, 'unsupported_media_type', 'Unsupported media type', error.message);
+    else if (error instanceof RequestInvalid) answer = problem(400, 'validation_failed', 'Invalid request', 'the request does not match the expected shape', error.problems);
     else if (error instanceof DomainError) answer = fromDomainError(error);
     else if (error instanceof MoneyError) answer = problem(422, error.code, 'Unprocessable request', error.message);
     else answer = fromDatabaseError(error) ?? fromBodyParserError(error);

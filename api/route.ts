@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Knex } from 'knex';
 import type { Actor } from '../engine/auth/actor.js';
 import { requestFingerprint, withIdempotencyKey } from '../engine/idempotency/idempotency.js';
-import { RequestInvalid } from './problem.js';
+import { RequestInvalid, UnsupportedMediaType } from './problem.js';
 import { bodyValidator, queryValidator, type JsonSchema } from './validation.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
@@ -70,10 +70,8 @@ export class RouteRegistry {
         const query = { ...(req.query as Record<string, unknown>) };
         rejectRepeatedQueryParams(query);
         validateQuery(query);
-        // A body whose fields are all optional (e.g. reverse) may be omitted entirely.
-        const bodyOptional = spec.body && !(spec.body.required as unknown[] | undefined)?.length;
-        const body = spec.body ? (req.body ?? (bodyOptional ? {} : undefined)) : undefined;
-        if (validateBody) validateBody(body ?? null);
+        const body = spec.body ? requestBody(req, spec.body) : undefined;
+        if (validateBody) validateBody(body);
         const actor = res.locals.actor as Actor;
         const result = await spec.handler({
           req,
@@ -90,6 +88,23 @@ export class RouteRegistry {
       router[spec.method](spec.path, ...chain);
     }
   }
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+}
+
+/**
+ * The parsed JSON body. A body in another media type is refused (415) rather than ignored;
+ * only a route whose fields are all optional (e.g. reverse) may be called with no body at all.
+ */
+function requestBody(req: Request, schema: JsonSchema): unknown {
+  if (hasBody(req)) {
+    if (!req.is('application/json')) throw new UnsupportedMediaType();
+    return req.body;
+  }
+  const allOptional = !(schema.required as unknown[] | undefined)?.length;
+  return allOptional ? {} : undefined;
 }
 
 function rejectRepeatedQueryParams(query: Record<string, unknown>): void {

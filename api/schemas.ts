@@ -15,7 +15,12 @@ export const moneyString = {
 export const isoDate = { type: 'string', format: 'date', maxLength: 10, description: 'Calendar date, YYYY-MM-DD', examples: ['2026-11-24'] } as const;
 export const uuid = { type: 'string', format: 'uuid', maxLength: 36 } as const;
 export const idString = { type: 'string', minLength: 1, maxLength: 64 } as const;
-export const shortText = (maxLength: number) => ({ type: 'string', maxLength }) as const;
+/** PostgreSQL text cannot hold NUL; refuse it at the door with a field error. */
+const noNul = '^[^\\u0000]*$';
+/** Non-blank and NUL-free (one `pattern` per schema, so both rules share it). */
+const nonBlankNoNul = '^(?=[\\s\\S]*\\S)[^\\u0000]*$';
+export const shortText = (maxLength: number) => ({ type: 'string', maxLength, pattern: noNul }) as const;
+export const nameText = (maxLength: number, minLength = 1) => ({ type: 'string', minLength, maxLength, pattern: nonBlankNoNul }) as const;
 export const currency = { type: 'string', enum: [...SUPPORTED_CURRENCIES] } as const;
 
 export const pageQuery = {
@@ -35,7 +40,7 @@ export const credentialsBody: JsonSchema = {
 
 export const registerBody: JsonSchema = {
   ...credentialsBody,
-  properties: { ...(credentialsBody.properties as object), householdName: { type: 'string', minLength: 1, maxLength: 200 } },
+  properties: { ...(credentialsBody.properties as object), householdName: nameText(200) },
 };
 
 export const refreshBody: JsonSchema = {
@@ -51,7 +56,7 @@ export const entityBody: JsonSchema = {
   required: ['kind', 'name'],
   properties: {
     kind: { type: 'string', enum: [...entityKinds] },
-    name: { type: 'string', minLength: 1, maxLength: 120, pattern: '\\S' },
+    name: nameText(120),
     slug: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'Prefix of this entity in hledger exports' },
     baseCurrency: currency,
   },
@@ -62,7 +67,7 @@ export const accountBody: JsonSchema = {
   additionalProperties: false,
   required: ['name', 'type'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 120, pattern: '\\S' },
+    name: nameText(120),
     type: { type: 'string', enum: [...accountTypes] },
     subtype: { type: 'string', enum: allSubtypes },
     code: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,20}$' },
@@ -112,8 +117,8 @@ export const transferBody: JsonSchema = {
     interest: moneyString,
     fromAccountId: uuid,
     toAccountId: uuid,
-    purpose: { type: 'string', minLength: 3, maxLength: 500, pattern: '\\S.*\\S', description: 'Why the money moved; required for the audit trail' },
-    documentRef: { type: 'string', minLength: 1, maxLength: 500, description: 'Invoice number, agreement, receipt URL...' },
+    purpose: { ...nameText(500, 3), description: 'Why the money moved; required for the audit trail' },
+    documentRef: { ...nameText(500), description: 'Invoice number, agreement, receipt URL...' },
     memo: shortText(500),
   },
 };

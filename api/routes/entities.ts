@@ -5,7 +5,7 @@ import { EntityService, entityView, type EntityRequest } from '../../engine/ledg
 import { findAccount, findEntity } from '../../engine/ledger/scope.js';
 import { accountView } from '../../engine/ledger/accounts.js';
 import type { RouteRegistry } from '../route.js';
-import { accountBody, dateRangeQuery, entityBody, isoDate, pageQuery } from '../schemas.js';
+import { accountBody, dateRangeQuery, entityBody, isoDate, pageQuery, shortText } from '../schemas.js';
 
 export function todayIso(): string {
   return new Date().toISOString().slice(0, 10);
@@ -77,7 +77,7 @@ export function entityRoutes(routes: RouteRegistry, container: DependencyContain
     tag: 'Accounts',
     summary: "An account's register, newest first, with running balance",
     auth: true,
-    query: { ...dateRangeQuery, search: { type: 'string', minLength: 1, maxLength: 100 }, ...pageQuery },
+    query: { ...dateRangeQuery, search: { ...shortText(100), minLength: 1 }, ...pageQuery },
     success: { status: 200, description: 'Register page' },
     handler: async ({ db, actor, params, query }) => ({ body: await accountRegister(db, actor, params.accountId!, query) }),
   });

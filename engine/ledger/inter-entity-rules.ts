@@ -122,7 +122,7 @@ export function directionFor(
 ): Direction {
   const problems = [];
   if (fromKind === toKind) {
-    problems.push({ field: '/toEntityId', message: `an inter-entity transfer runs between an LLC and its owner, not two ${fromKind} entities`, code: 'same_entity_kind' });
+    problems.push({ field: '/toAccountId', message: `an inter-entity transfer runs between an LLC and its owner, not two ${fromKind} entities`, code: 'same_entity_kind' });
     throw new RuleViolation('invalid inter-entity transfer', problems);
   }
   const direction: Direction = fromKind === 'llc' ? 'llc_to_owner' : 'owner_to_llc';

@@ -124,6 +124,7 @@ export class InterEntityTransferService {
       payee: (entity.id === fromEntity.id ? toEntity : fromEntity).name,
       source: 'inter_entity',
       interEntityTransferId: transferId,
+      flowRunId: provenance.flowRunId ?? null,
       createdBy: actor.userId,
       postings: postingsFor(lines, parts, fromAccount, toAccount, pairAccounts, entity.id),
     });

@@ -19,6 +19,8 @@ export interface JournalDraft {
   source: JournalSource;
   reversesJournalId?: string | null;
   interEntityTransferId?: string | null;
+  /** The flow run that posted it, if any. */
+  flowRunId?: string | null;
   createdBy: string | null;
   postings: readonly PostingDraft[];
 }
@@ -64,6 +66,7 @@ export async function insertJournals(trx: Knex.Transaction, drafts: readonly Jou
     source: draft.source,
     reverses_journal_id: draft.reversesJournalId ?? null,
     inter_entity_transfer_id: draft.interEntityTransferId ?? null,
+    flow_run_id: draft.flowRunId ?? null,
     created_by: draft.createdBy,
   }));
   const postingRows = drafts.flatMap((draft) =>

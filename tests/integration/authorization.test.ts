@@ -1,0 +1,547 @@
+/**
+ * Households are walled off from each other, and only a live session gets in.
+ *
+ * The id routes are enumerated from the route registry (the same specs that generate the OpenAPI
+ * document), so a new route with an id in its path is covered without touching this file, or
+ * fails loudly until it says which of A's ids to put in its path.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { pino } from 'pino';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRoutes } from '../../api/app.js';
+import type { RouteSpec } from '../../api/route.js';
+import { buildContainer, Tokens } from '../../engine/container.js';
+import type { Database } from '../../engine/db/database.js';
+import { TokenService } from '../../engine/security/index.js';
+import { createHousehold, startTestApp, testConfig, type AccountSummary, type Household, type TestApp } from '../support/test-app.js';
+
+// ---------------------------------------------------------------------------------------------
+// The routes, known when the tests are collected. Building the registry only wires services;
+// nothing touches a database, so a stand-in is enough here.
+// ---------------------------------------------------------------------------------------------
+
+const registry = buildRoutes(buildContainer(testConfig(), { knex: {} } as unknown as Database, pino({ level: 'silent' }))).routes;
+const paramsOf = (spec: RouteSpec) => [...spec.path.matchAll(/:([A-Za-z]+)/g)].map((match) => match[1]!);
+const routeKey = (spec: Pick<RouteSpec, 'method' | 'path'>) => `${spec.method.toUpperCase()} ${spec.path}`;
+const idRoutes = registry.filter((spec) => paramsOf(spec).length > 0);
+const authenticatedRoutes = registry.filter((spec) => spec.auth);
+
+// ---------------------------------------------------------------------------------------------
+// Fixture: A owns one of everything; B has a household of its own
+// ---------------------------------------------------------------------------------------------
+
+let t: TestApp;
+let a: Household;
+let b: Household;
+const password = 'correct horse battery staple';
+/** Text only A's data contains: it must never show up in anything B can read. */
+const secret = `A-SECRET-${randomBytes(4).toString('hex')}`;
+
+interface AIds {
+  email: string;
+  entity: string;
+  entityAccounts: AccountSummary[];
+  account: string;
+  journal: string;
+  reversedJournal: string;
+  reversal: string;
+  transfer: string;
+  transferJournal: string;
+}
+const A = {} as AIds;
+const B = { journals: [] as string[], transfers: [] as string[] };
+
+async function ok<T = any>(response: Promise<request.Response> | request.Test, status: number): Promise<T> {
+  const answer = await response;
+  expect(answer.status, answer.text.slice(0, 500)).toBe(status);
+  return answer.body as T;
+}
+
+const openingBalance = (h: Household, side: 'personal' | 'llc', amount: string, memo: string) =>
+  ok<{ id: string }>(
+    request(t.app)
+      .post(`/api/v1/entities/${h[side].id}/journals`)
+      .set(h.auth)
+      .send({ date: '2026-01-01', memo, postings: [{ accountId: h.account(side, '1000').id, amount }, { accountId: h.account(side, 'opening_balance').id, amount: `-${amount}` }] }),
+    201,
+  );
+
+const ownerDraw = (h: Household, purpose: string) =>
+  ok<{ id: string; fromJournalId: string; toJournalId: string }>(
+    request(t.app)
+      .post('/api/v1/inter-entity-transfers')
+      .set(h.auth)
+      .send({ kind: 'owner_draw', date: '2026-01-15', amount: '300.00', fromAccountId: h.account('llc', '1000').id, toAccountId: h.account('personal', '1000').id, purpose }),
+    201,
+  );
+
+beforeAll(async () => {
+  t = await startTestApp();
+  [a, b] = [await createHousehold(t.app), await createHousehold(t.app)];
+  A.email = (await ok<{ user: { email: string } }>(request(t.app).get('/api/v1/me').set(a.auth), 200)).user.email;
+
+  // A: an entity, an account, journals, a reversal and an inter-entity transfer.
+  A.entity = (await ok<{ id: string }>(request(t.app).post('/api/v1/entities').set(a.auth).send({ kind: 'llc', name: `${secret} Holdings LLC` }), 201)).id;
+  A.entityAccounts = (await ok<{ data: AccountSummary[] }>(request(t.app).get(`/api/v1/entities/${A.entity}/accounts`).set(a.auth), 200)).data;
+  A.account = (await ok<{ id: string }>(request(t.app).post(`/api/v1/entities/${a.personal.id}/accounts`).set(a.auth).send({ name: `${secret} savings`, type: 'asset', subtype: 'savings' }), 201)).id;
+  await openingBalance(a, 'llc', '10000.00', `${secret} opening`);
+  await openingBalance(a, 'personal', '2000.00', `${secret} opening`);
+  A.journal = (await openingBalance(a, 'personal', '15.00', `${secret} journal`)).id;
+  A.reversedJournal = (await openingBalance(a, 'personal', '25.00', `${secret} mistake`)).id;
+  A.reversal = (await ok<{ id: string }>(request(t.app).post(`/api/v1/journals/${A.reversedJournal}/reverse`).set(a.auth).send({ memo: `${secret} reversal` }), 201)).id;
+  const transfer = await ownerDraw(a, `${secret} draw`);
+  A.transfer = transfer.id;
+  A.transferJournal = transfer.fromJournalId;
+
+  // B: enough data of its own that its lists are not trivially empty.
+  B.journals.push((await openingBalance(b, 'llc', '8000.00', 'B opening')).id);
+  const bTransfer = await ownerDraw(b, 'B draw');
+  B.transfers.push(bTransfer.id);
+  B.journals.push(bTransfer.fromJournalId, bTransfer.toJournalId);
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Which of A's ids go into each path parameter; the first is the one A itself can use. */
+const candidates: Record<string, { label: string; id: () => string }[]> = {
+  entityId: [
+    { label: "A's personal entity", id: () => a.personal.id },
+    { label: "A's LLC", id: () => a.llc.id },
+    { label: "A's new LLC", id: () => A.entity },
+  ],
+  accountId: [
+    { label: "A's new account", id: () => A.account },
+    { label: "A's personal checking", id: () => a.account('personal', '1000').id },
+    { label: "A's LLC checking", id: () => a.account('llc', '1000').id },
+  ],
+  journalId: [
+    { label: "A's journal", id: () => A.journal },
+    { label: "A's reversal journal", id: () => A.reversal },
+    { label: "a journal of A's transfer", id: () => A.transferJournal },
+  ],
+  transferId: [{ label: "A's transfer", id: () => A.transfer }],
+};
+
+function accountsOfAEntity(entityId: string): AccountSummary[] {
+  if (entityId === a.personal.id) return a.personal.accounts;
+  if (entityId === a.llc.id) return a.llc.accounts;
+  if (entityId === A.entity) return A.entityAccounts;
+  throw new Error(`not an entity of A: ${entityId}`);
+}
+
+/** Bodies that would succeed for A, by route; routes whose body has no required field get {}. */
+const bodyBuilders: Record<string, (params: Record<string, string>) => unknown> = {
+  'POST /entities': () => ({ kind: 'personal', name: 'Another person' }),
+  'POST /inter-entity-transfers': () => ({
+    kind: 'owner_draw',
+    date: '2026-02-01',
+    amount: '10.00',
+    fromAccountId: a.account('llc', '1000').id,
+    toAccountId: a.account('personal', '1000').id,
+    purpose: 'Small draw',
+  }),
+  'POST /entities/:entityId/accounts': () => ({ name: 'Another account', type: 'asset', subtype: 'checking' }),
+  'POST /entities/:entityId/journals': ({ entityId }) => {
+    const accounts = accountsOfAEntity(entityId!);
+    const byCode = (code: string) => accounts.find((account) => account.code === code || account.role === code)!.id;
+    return { date: '2026-02-01', memo: 'Cash in', postings: [{ accountId: byCode('1000'), amount: '5.00' }, { accountId: byCode('opening_balance'), amount: '-5.00' }] };
+  },
+  'POST /journals/:journalId/reverse': () => ({ memo: 'Reversed', date: '2026-02-02' }),
+  'POST /inter-entity-transfers/:transferId/reverse': () => ({ memo: 'Reversed', date: '2026-02-02' }),
+};
+
+function bodyFor(spec: RouteSpec, params: Record<string, string>): unknown {
+  const builder = bodyBuilders[routeKey(spec)];
+  if (builder) return builder(params);
+  if (!spec.body) return undefined;
+  const required = (spec.body.required as unknown[] | undefined) ?? [];
+  if (required.length === 0) return {};
+  throw new Error(`${routeKey(spec)} needs a body: add a builder to bodyBuilders in authorization.test.ts`);
+}
+
+function fillPath(spec: RouteSpec, params: Record<string, string>): string {
+  return `/api/v1${spec.path.replace(/:([A-Za-z]+)/g, (_match, name: string) => encodeURIComponent(params[name]!))}`;
+}
+
+function call(spec: RouteSpec, params: Record<string, string>, headers: Record<string, string>) {
+  let req = request(t.app)[spec.method](fillPath(spec, params));
+  for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
+  const body = bodyFor(spec, params);
+  return body === undefined ? req : req.send(body as object);
+}
+
+function expectProblem(response: request.Response, status: number, code?: string): { errors?: { field: string }[] } {
+  expect(response.status, response.text.slice(0, 500)).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(response.text);
+  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code: expect.any(String) });
+  if (code) expect(body.code).toBe(code);
+  return body;
+}
+
+/** Every id of A's household, and its secret text: none may appear in what B reads. */
+async function aFootprint(): Promise<string[]> {
+  const k = t.database.knex;
+  const entityIds: string[] = await k('entities').where({ household_id: a.householdId }).pluck('id');
+  const accountIds: string[] = await k('accounts').whereIn('entity_id', entityIds).pluck('id');
+  const journalIds: string[] = await k('journals').whereIn('entity_id', entityIds).pluck('id');
+  const transferIds: string[] = await k('inter_entity_transfers').where({ household_id: a.householdId }).pluck('id');
+  return [a.householdId, a.userId, A.email, secret, ...entityIds, ...accountIds, ...journalIds, ...transferIds];
+}
+
+function expectNoneOf(text: string, footprint: readonly string[]): void {
+  const leaked = footprint.filter((value) => text.includes(value));
+  expect(leaked, `leaked into: ${text.slice(0, 300)}`).toEqual([]);
+}
+
+/** A's household as rows: what must not change when B pokes at it. */
+async function snapshotOf(householdId: string) {
+  const k: Knex = t.database.knex;
+  const entities = await k('entities').where({ household_id: householdId }).orderBy('id');
+  const entityIds = entities.map((entity: { id: string }) => entity.id);
+  return {
+    entities,
+    accounts: await k('accounts').whereIn('entity_id', entityIds).orderBy('id'),
+    journals: await k('journals').whereIn('entity_id', entityIds).orderBy('id'),
+    postings: await k('postings').whereIn('entity_id', entityIds).orderBy('id'),
+    transfers: await k('inter_entity_transfers').where({ household_id: householdId }).orderBy('id'),
+    audit: await k('audit_log').where({ household_id: householdId }).orderBy('id').select('id', 'hash'),
+    idempotencyKeys: await k('idempotency_keys').where({ household_id: householdId }).orderBy('key').select('key', 'request_hash'),
+    sessions: await k('auth_sessions').where({ household_id: householdId }).orderBy('id').select('id', 'revoked_at'),
+  };
+}
+
+async function rowCounts(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of ['journals', 'postings', 'inter_entity_transfers', 'entities', 'accounts', 'idempotency_keys', 'audit_log']) {
+    counts[table] = Number((await t.database.knex(table).count<{ n: bigint }[]>({ n: '*' }))[0]!.n);
+  }
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Every route with an id in its path: B gets 404 for each of A's ids
+// ---------------------------------------------------------------------------------------------
+
+interface IdCase {
+  name: string;
+  spec: RouteSpec;
+  /** Param name -> candidate index; undefined when this file has no id for a parameter. */
+  choice: Record<string, number> | undefined;
+  missing?: string;
+}
+
+function idCases(): IdCase[] {
+  const cases: IdCase[] = [];
+  for (const spec of idRoutes) {
+    const params = paramsOf(spec);
+    const missing = params.find((param) => !candidates[param]);
+    if (missing) {
+      cases.push({ name: `${routeKey(spec)} (no id of A for :${missing})`, spec, choice: undefined, missing });
+      continue;
+    }
+    let choices: Record<string, number>[] = [{}];
+    for (const param of params) choices = choices.flatMap((choice) => candidates[param]!.map((_c, index) => ({ ...choice, [param]: index })));
+    for (const choice of choices) {
+      const label = params.map((param) => candidates[param]![choice[param]!]!.label).join(', ');
+      cases.push({ name: `${routeKey(spec)} with ${label}`, spec, choice });
+    }
+  }
+  return cases;
+}
+
+const resolveChoice = (choice: Record<string, number>) => Object.fromEntries(Object.entries(choice).map(([param, index]) => [param, candidates[param]![index]!.id()]));
+const primaryChoice = (spec: RouteSpec) => Object.fromEntries(paramsOf(spec).map((param) => [param, 0]));
+
+describe("B cannot reach A's resources through any route with an id", () => {
+  let aBefore: Awaited<ReturnType<typeof snapshotOf>>;
+  let countsBefore: Record<string, number>;
+  let footprint: string[];
+  beforeAll(async () => {
+    aBefore = await snapshotOf(a.householdId);
+    countsBefore = await rowCounts();
+    footprint = await aFootprint();
+  });
+
+  it('the table covers every path with a parameter in the OpenAPI document', async () => {
+    const document = (await ok<{ paths: Record<string, Record<string, unknown>> }>(request(t.app).get('/api/openapi.json'), 200)).paths;
+    const documented = Object.entries(document)
+      .filter(([path]) => path.includes('{'))
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace('/api/v1', '').replace(/\{([A-Za-z]+)\}/g, ':$1')}`));
+    expect(documented.length).toBeGreaterThan(0);
+    expect(new Set(idCases().map((c) => routeKey(c.spec)))).toEqual(new Set(documented));
+  });
+
+  it.each(idCases().map((c) => [`${c.name} → 404`, c] as const))('%s', async (_name, { spec, choice, missing }) => {
+    if (!choice) expect.fail(`add ids of A for :${missing} to "candidates" in authorization.test.ts`);
+    const response = await call(spec, resolveChoice(choice), b.auth);
+    expectProblem(response, 404, 'not_found');
+    // The answer says "not found", not "not yours", and carries none of A's data beyond the id B sent.
+    const sentIds = new Set(Object.values(resolveChoice(choice)));
+    expectNoneOf(response.text, footprint.filter((value) => !sentIds.has(value)));
+  });
+
+  it("left A's household (and everything else) exactly as it was", async () => {
+    expect(await snapshotOf(a.householdId)).toEqual(aBefore);
+    expect(await rowCounts()).toEqual(countsBefore);
+  });
+
+  it.each(idRoutes.map((spec) => [`the same request succeeds for A: ${routeKey(spec)}`, spec] as const))('%s', async (_name, spec) => {
+    const missing = paramsOf(spec).find((param) => !candidates[param]);
+    if (missing) expect.fail(`add ids of A for :${missing} to "candidates" in authorization.test.ts`);
+    const response = await call(spec, resolveChoice(primaryChoice(spec)), a.auth);
+    expect(response.status, response.text.slice(0, 500)).toBe(spec.success.status);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. What B lists and reads never includes A's data
+// ---------------------------------------------------------------------------------------------
+
+describe("B's lists and reads never include A's resources", () => {
+  let footprint: string[];
+  beforeAll(async () => {
+    footprint = await aFootprint();
+  });
+
+  it('GET /entities lists exactly B’s entities', async () => {
+    const body = await ok<{ data: { id: string }[] }>(request(t.app).get('/api/v1/entities').set(b.auth), 200);
+    expect(body.data.map((entity) => entity.id).sort()).toEqual([b.personal.id, b.llc.id].sort());
+  });
+
+  it("GET journals of B's entities lists only B's journals, even filtered by A's account", async () => {
+    const seen: string[] = [];
+    for (const entityId of [b.personal.id, b.llc.id]) {
+      const body = await ok<{ data: { id: string; entityId: string }[] }>(request(t.app).get(`/api/v1/entities/${entityId}/journals?limit=500`).set(b.auth), 200);
+      for (const journal of body.data) expect(journal.entityId).toBe(entityId);
+      seen.push(...body.data.map((journal) => journal.id));
+    }
+    expect(seen.sort()).toEqual([...B.journals].sort());
+    const filtered = await ok<{ data: unknown[]; page: { total: number } }>(request(t.app).get(`/api/v1/entities/${b.personal.id}/journals?accountId=${A.account}`).set(b.auth), 200);
+    expect(filtered).toMatchObject({ data: [], page: { total: 0 } });
+  });
+
+  it("GET /inter-entity-transfers lists only B's transfers, even filtered by A's entity", async () => {
+    const all = await ok<{ data: { id: string }[]; page: { total: number } }>(request(t.app).get('/api/v1/inter-entity-transfers?limit=500').set(b.auth), 200);
+    expect(all.data.map((transfer) => transfer.id)).toEqual(B.transfers);
+    expect(all.page.total).toBe(B.transfers.length);
+    for (const entityId of [a.llc.id, a.personal.id]) {
+      const filtered = await ok<{ data: unknown[]; page: { total: number } }>(request(t.app).get(`/api/v1/inter-entity-transfers?entityId=${entityId}`).set(b.auth), 200);
+      expect(filtered).toMatchObject({ data: [], page: { total: 0 } });
+    }
+  });
+
+  it("GET /audit-log holds only B's household's entries", async () => {
+    const body = await ok<{ data: { actorUserId: string; resourceId: string }[]; page: { total: number } }>(request(t.app).get('/api/v1/audit-log?limit=500').set(b.auth), 200);
+    const inDatabase = Number((await t.database.knex('audit_log').where({ household_id: b.householdId }).count<{ n: bigint }[]>({ n: '*' }))[0]!.n);
+    expect(body.data.length).toBeGreaterThan(0);
+    expect(body.page.total).toBe(inDatabase);
+    for (const entry of body.data) expect(entry.actorUserId).toBe(b.userId);
+  });
+
+  // Every GET in the registry, called by B with B's own ids: nothing of A's in any answer.
+  const bIds: Record<string, () => string> = {
+    entityId: () => b.llc.id,
+    accountId: () => b.account('llc', '1000').id,
+    journalId: () => B.journals[0]!,
+    transferId: () => B.transfers[0]!,
+  };
+  it.each(registry.filter((spec) => spec.method === 'get' && spec.auth).map((spec) => [`${routeKey(spec)} as B shows nothing of A`, spec] as const))('%s', async (_name, spec) => {
+    const missing = paramsOf(spec).find((param) => !bIds[param]);
+    if (missing) expect.fail(`add an id of B for :${missing} to "bIds" in authorization.test.ts`);
+    const params = Object.fromEntries(paramsOf(spec).map((param) => [param, bIds[param]!()]));
+    const response = await request(t.app).get(`${fillPath(spec, params)}${spec.query && 'limit' in spec.query ? '?limit=500' : ''}`).set(b.auth).buffer(true).parse((res, done) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => done(null, text));
+    });
+    expect(response.status, String(response.body).slice(0, 500)).toBe(200);
+    expectNoneOf(String(response.body), footprint);
+  });
+
+  it('GET /me is B', async () => {
+    const body = await ok<{ user: { id: string }; household: { id: string } }>(request(t.app).get('/api/v1/me').set(b.auth), 200);
+    expect(body).toMatchObject({ user: { id: b.userId }, household: { id: b.householdId } });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3. B naming A's accounts in a body: refused, by field, nothing written
+// ---------------------------------------------------------------------------------------------
+
+describe("B cannot move money through A's accounts", () => {
+  const transfer = (from: () => string, to: () => string) => () => ({ kind: 'owner_draw', date: '2026-03-01', amount: '10.00', fromAccountId: from(), toAccountId: to(), purpose: 'Trying my luck' });
+  const aLlcChecking = () => a.account('llc', '1000').id;
+  const aPersonalChecking = () => a.account('personal', '1000').id;
+  const bLlcChecking = () => b.account('llc', '1000').id;
+  const bPersonalChecking = () => b.account('personal', '1000').id;
+
+  let aBefore: Awaited<ReturnType<typeof snapshotOf>>;
+  let countsBefore: Record<string, number>;
+  beforeAll(async () => {
+    aBefore = await snapshotOf(a.householdId);
+    countsBefore = await rowCounts();
+  });
+
+  it.each(
+    [
+      { name: "transfer from A's LLC checking to B's personal checking", path: '/api/v1/inter-entity-transfers', body: transfer(aLlcChecking, bPersonalChecking), fields: ['/fromAccountId'] },
+      { name: "transfer from B's LLC checking to A's personal checking", path: '/api/v1/inter-entity-transfers', body: transfer(bLlcChecking, aPersonalChecking), fields: ['/toAccountId'] },
+      { name: "transfer between A's two checking accounts", path: '/api/v1/inter-entity-transfers', body: transfer(aLlcChecking, aPersonalChecking), fields: ['/fromAccountId', '/toAccountId'] },
+      {
+        name: "journal in B's entity posting to A's account",
+        path: '',
+        body: () => ({ date: '2026-03-01', memo: 'Trying my luck', postings: [{ accountId: aPersonalChecking(), amount: '10.00' }, { accountId: b.account('personal', 'opening_balance').id, amount: '-10.00' }] }),
+        fields: ['/postings/0/accountId'],
+      },
+    ].map((c) => [`${c.name} → 422 naming the field`, c] as const),
+  )('%s', async (_name, { path, body, fields }) => {
+    const url = path || `/api/v1/entities/${b.personal.id}/journals`;
+    const response = await request(t.app).post(url).set(b.auth).send(body());
+    const problem = expectProblem(response, 422);
+    expect(problem.errors?.map((error) => error.field).some((field) => fields.includes(field)), response.text).toBe(true);
+    expect(response.text).not.toContain(secret);
+  });
+
+  it('wrote nothing anywhere', async () => {
+    expect(await snapshotOf(a.householdId)).toEqual(aBefore);
+    expect(await rowCounts()).toEqual(countsBefore);
+  });
+
+  it("an Idempotency-Key A used is B's own: no replay of A's answer", async () => {
+    const key = `shared-${randomUUID()}`;
+    const post = (h: Household) =>
+      request(t.app)
+        .post(`/api/v1/entities/${h.personal.id}/journals`)
+        .set(h.auth)
+        .set('Idempotency-Key', key)
+        .send({ date: '2026-03-02', memo: 'Same key', postings: [{ accountId: h.account('personal', '1000').id, amount: '1.00' }, { accountId: h.account('personal', 'opening_balance').id, amount: '-1.00' }] });
+    const first = await post(a);
+    expect(first.status, first.text).toBe(201);
+    const second = await post(b);
+    expect(second.status, second.text).toBe(201);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.body.entityId).toBe(b.personal.id);
+    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.text).not.toContain(a.personal.id);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 4. Tokens: every authenticated route refuses anything but a live session's access token
+// ---------------------------------------------------------------------------------------------
+
+const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; hid: string; sid: string };
+const claimsOf = (token: string) => {
+  const { sub, hid, sid } = decode(token);
+  return { userId: sub, householdId: hid, sessionId: sid };
+};
+const jwtSecret = () => t.container.resolve(Tokens.Config).jwtSecret;
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+const badCredentials: { name: string; header: () => Promise<string | undefined> }[] = [
+  { name: 'no Authorization header', header: async () => undefined },
+  { name: 'empty Bearer', header: async () => 'Bearer ' },
+  { name: 'a garbage token', header: async () => 'Bearer garbage.garbage.garbage' },
+  { name: 'a too-short token', header: async () => 'Bearer abc' },
+  { name: 'Basic credentials', header: async () => `Basic ${Buffer.from(`${A.email}:${password}`).toString('base64')}` },
+  { name: 'a refresh token as bearer', header: async () => `Bearer ${a.refreshToken}` },
+  { name: 'a JWT signed with another secret', header: async () => `Bearer ${(await new TokenService({ secret: randomBytes(32), issuer: 'sluice' }).issueAccessToken(claimsOf(a.token))).token}` },
+  {
+    name: 'an expired JWT',
+    header: async () => `Bearer ${(await new TokenService({ secret: jwtSecret(), issuer: 'sluice', accessTtlSeconds: 60, now: () => new Date(Date.now() - 3_600_000) }).issueAccessToken(claimsOf(a.token))).token}`,
+  },
+  { name: 'a JWT of another issuer', header: async () => `Bearer ${(await new TokenService({ secret: jwtSecret(), issuer: 'not-sluice' }).issueAccessToken(claimsOf(a.token))).token}` },
+  {
+    name: 'an unsigned JWT (alg none)',
+    header: async () => {
+      const { sub, hid, sid } = decode(a.token);
+      return `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub, hid, sid, iss: 'sluice', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+    },
+  },
+  { name: "A's JWT with its signature removed", header: async () => `Bearer ${a.token.split('.').slice(0, 2).join('.')}.` },
+  {
+    name: "a validly signed JWT claiming A's household with B's session",
+    header: async () => `Bearer ${(await new TokenService({ secret: jwtSecret(), issuer: 'sluice' }).issueAccessToken({ ...claimsOf(b.token), householdId: a.householdId })).token}`,
+  },
+  {
+    name: 'a validly signed JWT of a session that does not exist',
+    header: async () => `Bearer ${(await new TokenService({ secret: jwtSecret(), issuer: 'sluice' }).issueAccessToken({ ...claimsOf(a.token), sessionId: randomUUID() })).token}`,
+  },
+];
+
+describe.each(badCredentials.map((c) => [`${c.name} → 401 on every authenticated route`, c] as const))('%s', (_name, { header }) => {
+  let countsBefore: Record<string, number>;
+  beforeAll(async () => {
+    countsBefore = await rowCounts();
+  });
+
+  it.each(authenticatedRoutes.map((spec) => [routeKey(spec), spec] as const))('%s', async (_name, spec) => {
+    const value = await header();
+    const missing = paramsOf(spec).find((param) => !candidates[param]);
+    if (missing) expect.fail(`add ids of A for :${missing} to "candidates" in authorization.test.ts`);
+    const response = await call(spec, resolveChoice(primaryChoice(spec)), value === undefined ? {} : { Authorization: value });
+    expectProblem(response, 401, 'unauthenticated');
+  });
+
+  it('wrote nothing', async () => {
+    expect(await rowCounts()).toEqual(countsBefore);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 5. Sessions: logout ends a session at once; a reused refresh token revokes its session
+// ---------------------------------------------------------------------------------------------
+
+describe('sessions', () => {
+  const login = () => ok<{ accessToken: string; refreshToken: string }>(request(t.app).post('/api/v1/auth/login').send({ email: A.email, password }), 200);
+  const me = (accessToken: string) => request(t.app).get('/api/v1/me').set('Authorization', `Bearer ${accessToken}`);
+  const refresh = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').send({ refreshToken });
+
+  it('after logout the access token of that session is refused and its refresh token cannot be used', async () => {
+    const session = await login();
+    expect((await me(session.accessToken)).status).toBe(200);
+    const logout = await request(t.app).post('/api/v1/auth/logout').send({ refreshToken: session.refreshToken });
+    expect(logout.status, logout.text).toBe(204);
+    expectProblem(await me(session.accessToken), 401, 'unauthenticated');
+    expectProblem(await refresh(session.refreshToken), 401, 'unauthenticated');
+    // Other sessions of the same user are untouched.
+    expect((await me(a.token)).status).toBe(200);
+  });
+
+  it('refresh rotates: a reused refresh token revokes the session, including the tokens of the first use', async () => {
+    const session = await login();
+    const rotated = await ok<{ accessToken: string; refreshToken: string }>(refresh(session.refreshToken), 200);
+    expect(rotated.refreshToken).not.toBe(session.refreshToken);
+    expect((await me(rotated.accessToken)).status).toBe(200);
+    // The spent token is presented again: somebody copied it.
+    expectProblem(await refresh(session.refreshToken), 401, 'unauthenticated');
+    expectProblem(await refresh(rotated.refreshToken), 401, 'unauthenticated');
+    expectProblem(await me(rotated.accessToken), 401, 'unauthenticated');
+    expectProblem(await me(session.accessToken), 401, 'unauthenticated');
+    expect((await me(a.token)).status).toBe(200);
+  });
+
+  it("B's refresh token cannot be used to log A out (it ends only B's own session)", async () => {
+    const bSession = await ok<{ refreshToken: string; accessToken: string }>(
+      request(t.app)
+        .post('/api/v1/auth/login')
+        .send({ email: (await ok<{ user: { email: string } }>(request(t.app).get('/api/v1/me').set(b.auth), 200)).user.email, password }),
+      200,
+    );
+    const sessionsBefore = await snapshotOf(a.householdId);
+    expect((await request(t.app).post('/api/v1/auth/logout').send({ refreshToken: bSession.refreshToken })).status).toBe(204);
+    expect((await snapshotOf(a.householdId)).sessions).toEqual(sessionsBefore.sessions);
+    expectProblem(await me(bSession.accessToken), 401, 'unauthenticated');
+    expect((await me(a.token)).status).toBe(200);
+  });
+});
