@@ -16,6 +16,7 @@ import { RouteRegistry } from './route.js';
 import { authRoutes } from './routes/auth.js';
 import { entityRoutes } from './routes/entities.js';
 import { exportRoutes } from './routes/exports.js';
+import { flowRoutes } from './routes/flows.js';
 import { journalRoutes } from './routes/journals.js';
 import { transferRoutes } from './routes/transfers.js';
 
@@ -41,6 +42,7 @@ export function buildRoutes(container: DependencyContainer): RouteRegistry {
   journalRoutes(routes, container);
   transferRoutes(routes, container);
   exportRoutes(routes, container);
+  flowRoutes(routes, container);
   return routes;
 }
 

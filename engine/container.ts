@@ -11,6 +11,8 @@ import { EntityService } from './ledger/entities.js';
 import { InterEntityTransferService } from './ledger/inter-entity.js';
 import { JournalService } from './ledger/journals.js';
 import { TokenService } from './security/index.js';
+import { FlowService } from './flows/flow-service.js';
+import { FlowRunner } from './flows/runner.js';
 
 /** Injection tokens for what is not a class of ours (or needs configuration to build). */
 export const Tokens = {
@@ -41,5 +43,7 @@ export function buildContainer(config: AppConfig, database: Database, logger: Lo
   singleton(AccountService, (c) => new AccountService(c.resolve(AuditLog)));
   singleton(JournalService, (c) => new JournalService(c.resolve(Tokens.Knex), c.resolve(AuditLog)));
   singleton(InterEntityTransferService, (c) => new InterEntityTransferService(c.resolve(AuditLog)));
+  singleton(FlowService, (c) => new FlowService(c.resolve(AuditLog)));
+  singleton(FlowRunner, (c) => new FlowRunner(c.resolve(Tokens.Knex), c.resolve(AuditLog), c.resolve(InterEntityTransferService), c.resolve(Tokens.Logger)));
   return container;
 }

@@ -21,7 +21,7 @@ export async function accountSnapshots(db: Knex, householdId: string, lockAccoun
     .join('entities as e', 'e.id', 'a.entity_id')
     .where('e.household_id', householdId)
     .whereNull('a.archived_at')
-    .select('a.id', 'a.entity_id', 'e.kind as entity_kind', 'a.name', 'a.type', 'a.subtype', 'a.currency', 'a.allow_overdraft', 'a.balance_minor');
+    .select('a.id', 'a.entity_id', 'e.kind as entity_kind', 'a.code', 'a.name', 'a.type', 'a.subtype', 'a.currency', 'a.allow_overdraft', 'a.balance_minor');
   return new Map(
     rows.map((row) => [
       row.id,
@@ -29,6 +29,7 @@ export async function accountSnapshots(db: Knex, householdId: string, lockAccoun
         id: row.id,
         entityId: row.entity_id,
         entityKind: row.entity_kind,
+        code: row.code,
         name: row.name,
         type: row.type,
         subtype: row.subtype,

@@ -15,6 +15,7 @@ export interface AccountSnapshot {
   id: string;
   entityId: string;
   entityKind: EntityKind;
+  code: string;
   name: string;
   type: AccountType;
   subtype: string;
