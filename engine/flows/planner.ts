@@ -1,5 +1,5 @@
 import { formatMinor } from '../money/index.js';
-import type { FlowGraph, FlowNode, FlowSettings } from './graph.js';
+import type { FlowGraph, FlowSettings } from './graph.js';
 import type { AccountSnapshot, MoneyValue, PlanContext, PlannedEffect } from './node-type.js';
 import { nodeTypes } from './registry.js';
 import { withInferredSource, type ValidatedFlow } from './validate.js';
@@ -161,4 +161,3 @@ function withoutMinor<T extends { amountMinor: bigint }>(effect: T): Omit<T, 'am
 }
 
 export type SerialisedPlan = ReturnType<typeof serialisePlan>;
-export type { FlowNode };

@@ -70,7 +70,7 @@ export function dateInZone(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
 
-function triggerData(input: TriggerInput | undefined, graph: FlowGraph, settings: FlowSettings, accounts: ReadonlyMap<string, AccountSnapshot>): TriggerData {
+function triggerData(input: TriggerInput | undefined, settings: FlowSettings, accounts: ReadonlyMap<string, AccountSnapshot>): TriggerData {
   const type = input?.type ?? 'manual';
   const occurredAt = input?.occurredAt ?? new Date().toISOString();
   if (!input?.transaction) return { type, occurredAt };
@@ -83,7 +83,6 @@ function triggerData(input: TriggerInput | undefined, graph: FlowGraph, settings
     if (error instanceof MoneyError) throw new RuleViolation(error.message, [{ field: '/trigger/transaction/amount', message: error.message, code: error.code }]);
     throw error;
   }
-  void graph;
   return { type, occurredAt, transaction: { ...input.transaction, accountId: account.id, amountMinor } };
 }
 
@@ -112,7 +111,7 @@ async function planVersion(db: Knex, actor: Actor, graph: FlowGraph, settings: F
   if (validated.problems.length > 0) {
     throw new RunRefused(`the flow has ${validated.problems.length} problem(s) to fix first`, validated.problems.map((problem) => problem.message), validated.problems);
   }
-  const trigger = triggerData(options.trigger, graph, settings, accounts);
+  const trigger = triggerData(options.trigger, settings, accounts);
   const date = options.date ?? dateInZone(new Date(trigger.occurredAt), flowTimeZone(graph));
   assertBookDate(date, '/date');
   const context: PlanContext = { currency: settings.currency, date, trigger, accounts };
@@ -163,8 +162,8 @@ export class FlowRunner {
     const claim = { id: runId, flowId: flow.id, householdId: actor.householdId, version: flow.current_version, key, requestHash, trigger: options.trigger ?? { type: 'manual' }, createdBy: options.createdBy ?? actor.userId };
     try {
       return await this.db.transaction(async (trx) => {
-        const existing = await claimRun(trx, claim);
-        if (existing) return existing;
+        const existingId = await claimRun(trx, claim);
+        if (existingId) return this.view(trx, existingId);
         const { graph, settings } = await loadVersion(trx, flow.id, flow.current_version);
         const plan = await planVersion(trx, actor, graph, settings, options, true);
         if (plan.blockers.length > 0) throw new RunRefused(plan.blockers.join('; '), plan.blockers);
@@ -220,10 +219,12 @@ export class FlowRunner {
       if (run.status === 'reverted') throw new Conflict(`run ${run.id} was already reverted`, 'already_reverted');
       if (run.status !== 'committed') throw new Conflict(`run ${run.id} is ${run.status}: only a committed run can be reverted`, 'not_committed');
       const memo = `Revert of flow run ${run.id}`;
-      for (const transferId of await trx('inter_entity_transfers').where({ flow_run_id: run.id }).pluck('id')) {
-        await this.transfers.reverse(trx, actor, transferId, { memo });
-      }
-      const journalIds: string[] = await trx('journals').where({ flow_run_id: run.id }).whereNull('inter_entity_transfer_id').orderBy('seq').pluck('id');
+      // Anything the user already reversed by hand stays reversed once: skip it.
+      const notReversed = (query: Knex.QueryBuilder, journalColumn: string) =>
+        query.whereNotExists((sub) => sub.select(1).from('journals as r').whereRaw(`r.reverses_journal_id = ${journalColumn}`));
+      const transferIds: string[] = await notReversed(trx('inter_entity_transfers as t').where('t.flow_run_id', run.id), 't.from_journal_id').orderBy('t.created_at').pluck('t.id');
+      for (const transferId of transferIds) await this.transfers.reverse(trx, actor, transferId, { memo });
+      const journalIds: string[] = await notReversed(trx('journals as j').where('j.flow_run_id', run.id).whereNull('j.inter_entity_transfer_id'), 'j.id').orderBy('j.seq').pluck('j.id');
       await reverseJournals(trx, actor, journalIds, 'reversal', { memo });
       const assignments = await trx('envelope_assignments').where({ flow_run_id: run.id }).whereNull('reverses_assignment_id');
       if (assignments.length > 0) {
@@ -281,8 +282,8 @@ export class FlowRunner {
       ? { message: refused.message, reasons: refused.reasons, problems: refused.problems, permanent: true }
       : { message: 'the run failed while writing and was rolled back; nothing was posted', reasons: [(error as Error).message ?? String(error)], permanent: false };
     return this.db.transaction(async (trx) => {
-      const existing = await claimRun(trx, { ...claim, status: 'failed', error: failure, durationMs: Date.now() - started });
-      if (existing) return existing;
+      const existingId = await claimRun(trx, { ...claim, status: 'failed', error: failure, durationMs: Date.now() - started });
+      if (existingId) return this.view(trx, existingId);
       await trx('alerts').insert({ household_id: actor.householdId, kind: 'run_failed', level: 'warning', message: `${flowName} failed: ${failure.message}`.slice(0, 1000), flow_id: claim.flowId, flow_run_id: claim.id });
       return this.view(trx, claim.id);
     });
@@ -328,10 +329,10 @@ interface RunClaim {
 }
 
 /**
- * Inserts the run row, or returns the run that already holds the key. A concurrent claim of the
+ * Inserts the run row, or returns the id of the run that already holds the key. A concurrent claim of the
  * same key waits on the unique index until the first transaction ends.
  */
-async function claimRun(trx: Knex.Transaction, claim: RunClaim): Promise<RunView | undefined> {
+async function claimRun(trx: Knex.Transaction, claim: RunClaim): Promise<string | undefined> {
   const inserted = await trx('flow_runs')
     .insert({
       id: claim.id,
@@ -352,9 +353,7 @@ async function claimRun(trx: Knex.Transaction, claim: RunClaim): Promise<RunView
   if (inserted.length > 0) return undefined;
   const existing = await trx('flow_runs').where({ flow_id: claim.flowId, idempotency_key: claim.key }).first('id', 'request_hash');
   if (existing.request_hash !== claim.requestHash) throw new Conflict(`idempotency key "${claim.key}" was already used for a different run request`, 'idempotency_key_reused');
-  const runner = existing.id as string;
-  const row = await trx('flow_runs').where({ id: runner }).first();
-  return { id: row.id } as RunView;
+  return existing.id;
 }
 
 async function lockRun(trx: Knex.Transaction, actor: Actor, runId: string) {

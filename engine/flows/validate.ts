@@ -105,7 +105,7 @@ export function validateFlow(graph: unknown, settings: unknown, accounts: Readon
     return { problems, ...empty };
   }
   const moneyLocation = locateMoney(flow, order, nodesById, validData);
-  problems.push(...reachabilityProblems(flow, nodesById, validData, wiring.connectedInputs));
+  problems.push(...reachabilityProblems(flow, validData, wiring.connectedInputs));
   flow.nodes.forEach((node, index) => {
     if (!validData.has(node.id)) return;
     const nodeType = nodeTypes.get(node.type)!;
@@ -254,7 +254,8 @@ function locateMoney(flow: FlowGraph, order: string[], nodesById: Map<string, Fl
   return arriving;
 }
 
-function reachabilityProblems(flow: FlowGraph, nodesById: Map<string, FlowNode>, validData: Set<string>, connectedInputs: Set<string>): FlowProblem[] {
+/** Nodes none of whose inputs is wired: they could never run. */
+function reachabilityProblems(flow: FlowGraph, validData: Set<string>, connectedInputs: Set<string>): FlowProblem[] {
   const problems: FlowProblem[] = [];
   flow.nodes.forEach((node, index) => {
     if (!validData.has(node.id)) return;
@@ -265,6 +266,5 @@ function reachabilityProblems(flow: FlowGraph, nodesById: Map<string, FlowNode>,
       problems.push({ nodeId: node.id, field: `/nodes/${index}`, message: `${nodeTypes.get(node.type)!.label} is not connected: ${what}`, code: 'not_connected' });
     }
   });
-  void nodesById;
   return problems;
 }
