@@ -42,7 +42,7 @@ export function openApiDocument(routes: readonly RouteSpec[], version: string): 
       name: match[1],
       in: 'path',
       required: true,
-      schema: { type: 'string', format: 'uuid' },
+      schema: match[1] === 'templateId' ? { type: 'string', pattern: '^[a-z0-9-]{1,64}$' } : { type: 'string', format: 'uuid' },
     }));
     const queryParams = Object.entries(route.query ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema: publicSchema(schema) }));
     const operation: Record<string, unknown> = {
