@@ -13,6 +13,7 @@ import { Unauthenticated } from '../engine/errors.js';
 import { openApiDocument } from './openapi.js';
 import { problem, problemHandler, sendProblem } from './problem.js';
 import { RouteRegistry } from './route.js';
+import { alertRoutes } from './routes/alerts.js';
 import { authRoutes } from './routes/auth.js';
 import { entityRoutes } from './routes/entities.js';
 import { exportRoutes } from './routes/exports.js';
@@ -43,6 +44,7 @@ export function buildRoutes(container: DependencyContainer): RouteRegistry {
   transferRoutes(routes, container);
   exportRoutes(routes, container);
   flowRoutes(routes, container);
+  alertRoutes(routes, container);
   return routes;
 }
 

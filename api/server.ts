@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { loadConfig } from '../engine/config.js';
-import { buildContainer } from '../engine/container.js';
+import { buildContainer, disposeContainer } from '../engine/container.js';
+import { FlowScheduler } from '../engine/scheduler/flow-scheduler.js';
 import { openDatabase } from '../engine/db/database.js';
 import { seedDemoIfEmpty } from '../engine/demo/demo-household.js';
 import { logRedactPaths } from '../engine/security/index.js';
@@ -17,13 +18,17 @@ async function main(): Promise<void> {
     const demo = await seedDemoIfEmpty(container);
     if (demo.created) logger.info({ email: demo.email }, `demo household created; sign in with ${demo.email} / the password in README.md`);
   }
+  if (config.runScheduler) {
+    await container.resolve(FlowScheduler).start();
+    logger.info('scheduler started (Agenda on the same database)');
+  }
   const app = createApp(container);
   const server = app.listen(config.port, () => {
     logger.info(`Sluice listening on http://localhost:${config.port} (API docs: http://localhost:${config.port}/api/docs)`);
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    server.close(() => void database.close().then(() => process.exit(0)));
+    server.close(() => void disposeContainer(container).then(() => database.close()).then(() => process.exit(0)));
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));

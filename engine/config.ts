@@ -16,6 +16,11 @@ export interface AppConfig {
   bodyLimitBytes: number;
   logLevel: string;
   seedDemo: boolean;
+  /** Run Agenda's job processing in this process (API processes may leave it to workers). */
+  runScheduler: boolean;
+  schedulerName: string;
+  /** How often Agenda polls for due jobs (notifications wake it sooner on PostgreSQL). */
+  schedulerPollMs: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -56,5 +61,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes: 256 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     seedDemo: env.SLUICE_DEMO !== 'false',
+    runScheduler: env.SLUICE_SCHEDULER !== 'false',
+    schedulerName: env.SLUICE_WORKER_NAME ?? `sluice-${process.pid}`,
+    schedulerPollMs: positiveInt(env.SLUICE_SCHEDULER_POLL_MS, 1_000, 'SLUICE_SCHEDULER_POLL_MS'),
   };
 }

@@ -13,6 +13,8 @@ import { JournalService } from './ledger/journals.js';
 import { TokenService } from './security/index.js';
 import { FlowService } from './flows/flow-service.js';
 import { FlowRunner } from './flows/runner.js';
+import { createAgenda, type AgendaHandle } from './scheduler/agenda-factory.js';
+import { FlowScheduler } from './scheduler/flow-scheduler.js';
 
 /** Injection tokens for what is not a class of ours (or needs configuration to build). */
 export const Tokens = {
@@ -20,7 +22,15 @@ export const Tokens = {
   Database: Symbol('Database') as InjectionToken<Database>,
   Knex: Symbol('Knex') as InjectionToken<Knex>,
   Logger: Symbol('Logger') as InjectionToken<Logger>,
+  Agenda: Symbol('Agenda') as InjectionToken<AgendaHandle>,
 } as const;
+
+/** Closes what the container opened lazily (Agenda's pool). */
+export async function disposeContainer(container: DependencyContainer): Promise<void> {
+  const close = container.resolve<() => Promise<void>>(disposeToken);
+  await close();
+}
+const disposeToken = Symbol('Dispose') as InjectionToken<() => Promise<void>>;
 
 /**
  * The one place where implementations are chosen. Factories (rather than decorator metadata)
@@ -45,5 +55,14 @@ export function buildContainer(config: AppConfig, database: Database, logger: Lo
   singleton(InterEntityTransferService, (c) => new InterEntityTransferService(c.resolve(AuditLog)));
   singleton(FlowService, (c) => new FlowService(c.resolve(AuditLog)));
   singleton(FlowRunner, (c) => new FlowRunner(c.resolve(Tokens.Knex), c.resolve(AuditLog), c.resolve(InterEntityTransferService), c.resolve(Tokens.Logger)));
+  // Agenda connects as soon as it is built, so it is built only when something needs it.
+  let agenda: AgendaHandle | undefined;
+  container.register(Tokens.Agenda, { useFactory: () => (agenda ??= createAgenda(database, { name: config.schedulerName, processEveryMs: config.schedulerPollMs })) });
+  singleton(FlowScheduler, (c) => {
+    const scheduler = new FlowScheduler(c.resolve(Tokens.Knex), c.resolve(Tokens.Agenda).agenda, c.resolve(FlowRunner), c.resolve(Tokens.Logger));
+    scheduler.define();
+    return scheduler;
+  });
+  container.register(disposeToken, { useValue: async () => agenda?.close() });
   return container;
 }

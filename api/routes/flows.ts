@@ -7,6 +7,7 @@ import { FlowRunner, type PlanOptions, type RunView, type TriggerInput } from '.
 import { assertMapping, fillRoles, findTemplate, loadTemplates, suggestMapping } from '../../engine/flows/templates.js';
 import { nextOccurrences } from '../../engine/flows/nodes/triggers.js';
 import { listHouseholdEntities } from '../../engine/ledger/scope.js';
+import { FlowScheduler } from '../../engine/scheduler/flow-scheduler.js';
 import { problem } from '../problem.js';
 import type { RouteRegistry, RouteResult } from '../route.js';
 import { isoDate, moneyString, nameText, pageQuery, shortText, uuid } from '../schemas.js';
@@ -50,6 +51,8 @@ function runAnswer(run: RunView, successStatus: number): RouteResult {
 export function flowRoutes(routes: RouteRegistry, container: DependencyContainer): void {
   const flows = container.resolve(FlowService);
   const runner = container.resolve(FlowRunner);
+  // Resolved on first use: building the scheduler connects Agenda.
+  const scheduler = () => container.resolve(FlowScheduler);
   const tag = 'Flows';
 
   routes.add({ method: 'get', path: '/node-types', tag, summary: 'Every node type: settings schema, handles, account fields', auth: true, success: { status: 200, description: 'Node catalogue' }, handler: async () => ({ body: { data: nodeTypeCatalogue() } }) });
@@ -102,7 +105,30 @@ export function flowRoutes(routes: RouteRegistry, container: DependencyContainer
     auth: true,
     body: flowBody,
     success: { status: 200, description: 'The flow at its new version' },
-    handler: ({ write, actor, params, body }) => write(async (trx) => ({ status: 200, body: await flows.update(trx, actor, params.flowId!, body) })),
+    handler: async ({ write, actor, params, body }) => {
+      const result = await write(async (trx) => ({ status: 200, body: await flows.update(trx, actor, params.flowId!, body) }));
+      // An enabled schedule follows the edit: pending occurrences move to the new cron.
+      if ((result.body as { enabled?: boolean }).enabled) await scheduler().reschedule(params.flowId!);
+      return result;
+    },
+  });
+  routes.add({
+    method: 'post',
+    path: '/flows/:flowId/enable',
+    tag,
+    summary: 'Turn on a scheduled or event-triggered flow',
+    auth: true,
+    success: { status: 200, description: '{enabled, nextOccurrence}' },
+    handler: async ({ actor, params }) => ({ body: await scheduler().enable(actor, params.flowId!) }),
+  });
+  routes.add({
+    method: 'post',
+    path: '/flows/:flowId/disable',
+    tag,
+    summary: 'Turn a flow off; pending occurrences are cancelled',
+    auth: true,
+    success: { status: 200, description: '{enabled: false}' },
+    handler: async ({ actor, params }) => ({ body: await scheduler().disable(actor, params.flowId!) }),
   });
   routes.add({
     method: 'delete',

@@ -32,6 +32,11 @@ export interface FlowView {
 
 export const defaultSettings: FlowSettings = { currency: 'USD' };
 
+/** The kind of trigger a graph starts from (the scheduler and the event outbox key on it). */
+export function triggerType(graph: FlowGraph): string | null {
+  return graph.nodes.find((node) => node.type.startsWith('trigger.'))?.type ?? null;
+}
+
 interface FlowRow {
   id: string;
   household_id: string;
@@ -66,7 +71,7 @@ export class FlowService {
 
   async create(trx: Knex.Transaction, actor: Actor, request: FlowRequest, templateId?: string): Promise<FlowView> {
     const id = randomUUID();
-    await trx('flows').insert({ id, household_id: actor.householdId, name: request.name.trim(), description: request.description ?? null, template_id: templateId ?? null, created_by: actor.userId });
+    await trx('flows').insert({ id, household_id: actor.householdId, name: request.name.trim(), description: request.description ?? null, template_id: templateId ?? null, trigger_type: triggerType(request.graph), created_by: actor.userId });
     await this.insertVersion(trx, actor, id, 1, request);
     const view = await this.get(trx, actor, id);
     await this.audit.record(trx, [{ householdId: actor.householdId, actorUserId: actor.userId, action: 'flow.create', resourceType: 'flow', resourceId: id, after: view }]);
@@ -79,7 +84,7 @@ export class FlowService {
     const before = await this.get(trx, actor, flowId);
     const version = flow.current_version + 1;
     await this.insertVersion(trx, actor, flow.id, version, request);
-    await trx('flows').where({ id: flow.id }).update({ name: request.name.trim(), description: request.description ?? null, current_version: version, updated_at: new Date() });
+    await trx('flows').where({ id: flow.id }).update({ name: request.name.trim(), description: request.description ?? null, current_version: version, trigger_type: triggerType(request.graph), updated_at: new Date() });
     const view = await this.get(trx, actor, flowId);
     await this.audit.record(trx, [{ householdId: actor.householdId, actorUserId: actor.userId, action: 'flow.update', resourceType: 'flow', resourceId: flow.id, before, after: view }]);
     return view;

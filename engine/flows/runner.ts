@@ -21,6 +21,8 @@ import { validateFlow } from './validate.js';
 export interface TriggerInput {
   type?: 'manual' | 'schedule' | 'event';
   occurredAt?: string;
+  /** How many flow runs led to this one through events (0: a person or a schedule). */
+  depth?: number;
   transaction?: { accountId: string; amount: string; payee?: string; memo?: string; categoryId?: string; journalId?: string };
 }
 
@@ -32,7 +34,7 @@ export interface PlanOptions {
   balances?: Record<string, string>;
 }
 
-export type RunStatus = 'planned' | 'awaiting_approval' | 'committed' | 'failed' | 'rejected' | 'reverted';
+export type RunStatus = 'planned' | 'awaiting_approval' | 'committed' | 'failed' | 'rejected' | 'reverted' | 'skipped';
 
 export interface RunView {
   id: string;
@@ -42,7 +44,8 @@ export interface RunView {
   idempotencyKey: string;
   trigger: unknown;
   plan: SerialisedPlan | null;
-  error: { message: string; reasons?: string[]; problems?: FieldProblem[] } | null;
+  error: { message: string; reasons?: string[]; problems?: FieldProblem[]; permanent?: boolean } | null;
+  attempts: number;
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
@@ -158,12 +161,12 @@ export class FlowRunner {
     const key = options.idempotencyKey ?? `manual:${randomUUID()}`;
     const requestHash = fingerprint({ trigger: options.trigger ?? null, date: options.date ?? null });
     const started = Date.now();
-    const runId = randomUUID();
-    const claim = { id: runId, flowId: flow.id, householdId: actor.householdId, version: flow.current_version, key, requestHash, trigger: options.trigger ?? { type: 'manual' }, createdBy: options.createdBy ?? actor.userId };
+    const claim = { id: randomUUID(), flowId: flow.id, householdId: actor.householdId, version: flow.current_version, key, requestHash, trigger: options.trigger ?? { type: 'manual' }, createdBy: options.createdBy ?? actor.userId };
     try {
       return await this.db.transaction(async (trx) => {
-        const existingId = await claimRun(trx, claim);
-        if (existingId) return this.view(trx, existingId);
+        const claimed = await claimRun(trx, claim);
+        if (typeof claimed === 'string') return this.view(trx, claimed);
+        const runId = claimed?.reclaimed ?? claim.id;
         const { graph, settings } = await loadVersion(trx, flow.id, flow.current_version);
         const plan = await planVersion(trx, actor, graph, settings, options, true);
         if (plan.blockers.length > 0) throw new RunRefused(plan.blockers.join('; '), plan.blockers);
@@ -181,6 +184,16 @@ export class FlowRunner {
       if (error instanceof Conflict) throw error;
       return this.recordFailure(actor, claim, flow.name, error, started);
     }
+  }
+
+  /** Records an occurrence that was deliberately not run (missed while down, policy "skip"). */
+  async recordSkipped(actor: Actor, flowId: string, idempotencyKey: string, trigger: TriggerInput, reason: string): Promise<RunView> {
+    const flow = await findFlow(this.db, actor, flowId);
+    return this.db.transaction(async (trx) => {
+      const claim = { id: randomUUID(), flowId: flow.id, householdId: actor.householdId, version: flow.current_version, key: idempotencyKey, requestHash: fingerprint({ trigger, date: null }), trigger, createdBy: null };
+      const existing = await claimRun(trx, { ...claim, status: 'skipped', error: { message: reason, permanent: true }, durationMs: 0 });
+      return this.view(trx, typeof existing === 'string' ? existing : claim.id);
+    });
   }
 
   /** Re-plans against current balances; commits if nothing changed, else shows the new plan. */
@@ -282,8 +295,15 @@ export class FlowRunner {
       ? { message: refused.message, reasons: refused.reasons, problems: refused.problems, permanent: true }
       : { message: 'the run failed while writing and was rolled back; nothing was posted', reasons: [(error as Error).message ?? String(error)], permanent: false };
     return this.db.transaction(async (trx) => {
-      const existingId = await claimRun(trx, { ...claim, status: 'failed', error: failure, durationMs: Date.now() - started });
-      if (existingId) return this.view(trx, existingId);
+      const existing = await claimRun(trx, { ...claim, status: 'failed', error: failure, durationMs: Date.now() - started });
+      if (typeof existing === 'string') {
+        // A retry of a transient failure failed again (its reclaim rolled back): count the attempt.
+        await trx('flow_runs')
+          .where({ id: existing, status: 'failed' })
+          .whereRaw("error->>'permanent' = 'false'")
+          .update({ error: JSON.stringify(failure), finished_at: new Date(), duration_ms: Date.now() - started, attempts: trx.raw('attempts + 1') });
+        return this.view(trx, existing);
+      }
       await trx('alerts').insert({ household_id: actor.householdId, kind: 'run_failed', level: 'warning', message: `${flowName} failed: ${failure.message}`.slice(0, 1000), flow_id: claim.flowId, flow_run_id: claim.id });
       return this.view(trx, claim.id);
     });
@@ -305,6 +325,7 @@ export class FlowRunner {
       startedAt: row.started_at.toISOString(),
       finishedAt: row.finished_at?.toISOString() ?? null,
       durationMs: row.duration_ms,
+      attempts: row.attempts,
       approvedBy: row.approved_by,
       approvedAt: row.approved_at?.toISOString() ?? null,
       revertedAt: row.reverted_at?.toISOString() ?? null,
@@ -332,7 +353,7 @@ interface RunClaim {
  * Inserts the run row, or returns the id of the run that already holds the key. A concurrent claim of the
  * same key waits on the unique index until the first transaction ends.
  */
-async function claimRun(trx: Knex.Transaction, claim: RunClaim): Promise<string | undefined> {
+async function claimRun(trx: Knex.Transaction, claim: RunClaim): Promise<string | { reclaimed: string } | undefined> {
   const inserted = await trx('flow_runs')
     .insert({
       id: claim.id,
@@ -345,15 +366,22 @@ async function claimRun(trx: Knex.Transaction, claim: RunClaim): Promise<string 
       trigger: JSON.stringify(claim.trigger),
       error: claim.error === undefined ? null : JSON.stringify(claim.error),
       created_by: claim.createdBy,
-      ...(claim.status === 'failed' ? { finished_at: new Date(), duration_ms: claim.durationMs ?? null } : {}),
+      ...(claim.status === 'failed' || claim.status === 'skipped' ? { finished_at: new Date(), duration_ms: claim.durationMs ?? null } : {}),
     })
     .onConflict(['flow_id', 'idempotency_key'])
     .ignore()
     .returning('id');
   if (inserted.length > 0) return undefined;
-  const existing = await trx('flow_runs').where({ flow_id: claim.flowId, idempotency_key: claim.key }).first('id', 'request_hash');
+  const existing = await trx('flow_runs').where({ flow_id: claim.flowId, idempotency_key: claim.key }).forUpdate().first('id', 'request_hash', 'status', 'error');
   if (existing.request_hash !== claim.requestHash) throw new Conflict(`idempotency key "${claim.key}" was already used for a different run request`, 'idempotency_key_reused');
-  return existing.id;
+  // A transient failure (the database hiccuped) may be attempted again under the same key;
+  // a permanent one (invalid flow, short funds) stays the answer for that key.
+  const retryable = existing.status === 'failed' && existing.error?.permanent === false && claim.status === undefined;
+  if (!retryable) return existing.id;
+  await trx('flow_runs')
+    .where({ id: existing.id })
+    .update({ status: 'planned', error: null, finished_at: null, attempts: trx.raw('attempts + 1'), started_at: trx.fn.now() });
+  return { reclaimed: existing.id };
 }
 
 async function lockRun(trx: Knex.Transaction, actor: Actor, runId: string) {

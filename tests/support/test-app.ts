@@ -6,7 +6,7 @@ import request from 'supertest';
 import type { DependencyContainer } from 'tsyringe';
 import { createApp } from '../../api/app.js';
 import type { AppConfig } from '../../engine/config.js';
-import { buildContainer } from '../../engine/container.js';
+import { buildContainer, disposeContainer } from '../../engine/container.js';
 import { openDatabase, type Database } from '../../engine/db/database.js';
 
 /** Integration tests use the real PostgreSQL; TEST_DATABASE_URL overrides. Unreachable = failure. */
@@ -34,6 +34,9 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     bodyLimitBytes: 256 * 1024,
     logLevel: 'silent',
     seedDemo: false,
+    runScheduler: false,
+    schedulerName: 'test',
+    schedulerPollMs: 200,
     ...overrides,
   };
 }
@@ -59,6 +62,7 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
       return client;
     },
     async close() {
+      await disposeContainer(container);
       await Promise.all(clients.map((client) => client.end()));
       await database.knex.raw(`drop schema if exists ${schema} cascade`);
       await database.close();
