@@ -46,6 +46,19 @@ function fromDomainError(error: DomainError): Problem {
 }
 
 /**
+ * What PostgreSQL said, without the SQL statement knex prefixes to it (that is ours, not the
+ * client's business). Our own triggers raise messages written for people.
+ */
+function databaseMessage(error: { message?: string; constraint?: string }): string {
+  const text = error.message ?? '';
+  const said = text.includes(' - ') ? text.slice(text.lastIndexOf(' - ') + 3) : text;
+  if (/^(insert|update|delete|select|with) /i.test(said) || said.length === 0) {
+    return error.constraint ? `the change breaks the rule "${error.constraint}"` : 'the ledger refused the change';
+  }
+  return said;
+}
+
+/**
  * PostgreSQL refusals that reach here mean the code's own checks missed something; they are
  * still the client's request being refused by a rule, so they are not 500s.
  */
@@ -58,7 +71,7 @@ function fromDatabaseError(error: { code?: string; message?: string; constraint?
     case '23514':
     case '23502':
     case '55000':
-      return problem(422, 'ledger_rule', 'Unprocessable request', error.message ?? 'the ledger refused the change');
+      return problem(422, 'ledger_rule', 'Unprocessable request', databaseMessage(error));
     case '22001':
     case '22003':
     case '22007':

@@ -47,7 +47,31 @@ export interface RouteSpec<Body = any, Query = any> {
   handler(ctx: RouteContext<Body, Query>): Promise<RouteResult>;
 }
 
-const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
+
+/** The request's Idempotency-Key header, checked: 1-200 printable ASCII characters. */
+export function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('Idempotency-Key');
+  if (key !== undefined && !idempotencyKeyPattern.test(key)) {
+    throw new RequestInvalid([{ field: '/headers/Idempotency-Key', message: 'must be 1-200 printable ASCII characters without spaces', code: 'invalid_idempotency_key' }]);
+  }
+  return key;
+}
+
+/** Deepest nesting accepted in a JSON body: deeper is an attack or a bug, never a flow. */
+const maxBodyDepth = 32;
+
+function jsonDepthExceeds(value: unknown, limit: number): boolean {
+  // Iterative, so the check itself cannot overflow the stack it protects.
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item as object)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 export interface MountDeps {
   db: Knex;
@@ -101,6 +125,9 @@ function hasBody(req: Request): boolean {
 function requestBody(req: Request, schema: JsonSchema): unknown {
   if (hasBody(req)) {
     if (!req.is('application/json')) throw new UnsupportedMediaType();
+    if (jsonDepthExceeds(req.body, maxBodyDepth)) {
+      throw new RequestInvalid([{ field: '/', message: `nested more than ${maxBodyDepth} levels deep`, code: 'too_deep' }]);
+    }
     return req.body;
   }
   const allOptional = !(schema.required as unknown[] | undefined)?.length;
@@ -125,9 +152,7 @@ async function runWrite(
   if (key !== undefined && (!spec.idempotent || !actor)) {
     return (await db.transaction(work)) as RouteResult;
   }
-  if (key !== undefined && !idempotencyKeyPattern.test(key)) {
-    throw new RequestInvalid([{ field: '/headers/Idempotency-Key', message: 'must be 1-255 printable ASCII characters', code: 'invalid_idempotency_key' }]);
-  }
+  idempotencyKeyOf(req);
   const fingerprint = requestFingerprint(`${req.method} ${req.baseUrl}${req.path}`, req.body ?? null);
   const stored = await db.transaction((trx) => withIdempotencyKey(trx, actor!.householdId, key, fingerprint, () => work(trx)));
   return { status: stored.status, body: stored.body, headers: stored.replayed ? { 'Idempotent-Replayed': 'true' } : {} };

@@ -9,7 +9,7 @@ import { nextOccurrences } from '../../engine/flows/nodes/triggers.js';
 import { listHouseholdEntities } from '../../engine/ledger/scope.js';
 import { FlowScheduler } from '../../engine/scheduler/flow-scheduler.js';
 import { problem } from '../problem.js';
-import type { RouteRegistry, RouteResult } from '../route.js';
+import { idempotencyKeyOf, type RouteRegistry, type RouteResult } from '../route.js';
 import { isoDate, moneyString, nameText, pageQuery, shortText, uuid } from '../schemas.js';
 
 const signedMoney = { ...moneyString };
@@ -177,7 +177,7 @@ export function flowRoutes(routes: RouteRegistry, container: DependencyContainer
     body: { type: 'object', additionalProperties: false, properties: { trigger: triggerSchema, date: isoDate } },
     success: { status: 201, description: 'The run' },
     handler: async ({ req, actor, params, body }) => {
-      const key = req.get('Idempotency-Key');
+      const key = idempotencyKeyOf(req);
       const run = await runner.run(actor, params.flowId!, { ...body, ...(key ? { idempotencyKey: `client:${key}` } : {}) });
       return runAnswer(run, 201);
     },

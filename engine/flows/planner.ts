@@ -1,6 +1,6 @@
 import { formatMinor } from '../money/index.js';
 import type { FlowGraph, FlowSettings } from './graph.js';
-import type { AccountSnapshot, MoneyValue, PlanContext, PlannedEffect } from './node-type.js';
+import type { AccountSnapshot, EvaluateResult, MoneyValue, PlanContext, PlannedEffect } from './node-type.js';
 import { nodeTypes } from './registry.js';
 import { withInferredSource, type ValidatedFlow } from './validate.js';
 import { settingMinor } from './nodes/money-fields.js';
@@ -8,7 +8,7 @@ import { settingMinor } from './nodes/money-fields.js';
 export interface NodeTrace {
   nodeId: string;
   type: string;
-  status: 'ran' | 'skipped';
+  status: 'ran' | 'skipped' | 'error';
   inputs: Record<string, string>;
   outputs: Record<string, string>;
   decision?: string;
@@ -32,7 +32,9 @@ export interface Plan {
   trace: NodeTrace[];
   balances: BalanceChange[];
   movedMinor: bigint;
-  /** Reasons the plan cannot be committed (insufficient funds, cap exceeded). */
+  /** Nodes whose evaluation threw on this data (e.g. a json-logic rule that breaks on a live amount). */
+  nodeErrors: { nodeId: string; message: string }[];
+  /** Reasons the plan cannot be committed (insufficient funds, cap exceeded, node errors). */
   blockers: string[];
   needsApproval: boolean;
 }
@@ -52,6 +54,7 @@ export function planFlow(graph: FlowGraph, settings: FlowSettings, validated: Va
   const edgeAmounts: Plan['edges'] = [];
   const effects: PlannedEffect[] = [];
   const trace: NodeTrace[] = [];
+  const nodeErrors: Plan['nodeErrors'] = [];
   const balanceOf = (accountId: string) => balances.get(accountId) ?? 0n;
 
   for (const nodeId of validated.order) {
@@ -71,7 +74,17 @@ export function planFlow(graph: FlowGraph, settings: FlowSettings, validated: Va
       trace.push({ nodeId, type: node.type, status: 'skipped', inputs: {}, outputs: {}, decision: node.type === 'note' ? undefined : 'nothing reached this node', warnings: [] });
       continue;
     }
-    const result = nodeType.evaluate({ nodeId, data: withInferredSource(node, validated.moneyLocation), money, context, balanceOf });
+    let result: EvaluateResult;
+    try {
+      result = nodeType.evaluate({ nodeId, data: withInferredSource(node, validated.moneyLocation), money, context, balanceOf });
+    } catch (error) {
+      // A rule that only breaks on real data (json-logic on a live amount): the plan cannot be
+      // trusted, so it is blocked, and the trace says where.
+      const message = `${nodeType.label} "${nodeId}" could not be evaluated: ${(error as Error).message}`;
+      nodeErrors.push({ nodeId, message });
+      trace.push({ nodeId, type: node.type, status: 'error', inputs: {}, outputs: {}, decision: message, warnings: [] });
+      continue;
+    }
     for (const [handle, value] of result.outputs) handleValues.set(`${nodeId}:${handle}`, value);
     for (const effect of result.effects ?? []) {
       effects.push(effect);
@@ -104,7 +117,8 @@ export function planFlow(graph: FlowGraph, settings: FlowSettings, validated: Va
     trace,
     balances: balanceChanges,
     movedMinor,
-    blockers: [...fundsBlockers(context.accounts, balanceChanges, context.currency), ...capBlockers(settings, movedMinor, context.currency)],
+    nodeErrors,
+    blockers: [...nodeErrors.map((error) => error.message), ...fundsBlockers(context.accounts, balanceChanges, context.currency), ...capBlockers(settings, movedMinor, context.currency)],
     needsApproval: effects.some((effect) => effect.type === 'approval'),
   };
 }
@@ -151,6 +165,7 @@ export function serialisePlan(plan: Plan) {
     balances: plan.balances.map((change) => ({ accountId: change.accountId, name: change.name, before: money(change.beforeMinor), after: money(change.afterMinor) })),
     moved: money(plan.movedMinor),
     blockers: plan.blockers,
+    nodeErrors: plan.nodeErrors,
     needsApproval: plan.needsApproval,
   };
 }

@@ -15,7 +15,7 @@ import { findFlow, loadVersion } from './flow-service.js';
 import type { FlowGraph, FlowSettings } from './graph.js';
 import type { AccountSnapshot, PlanContext, PlannedEffect, TriggerData } from './node-type.js';
 import { planFlow, serialisePlan, type Plan, type SerialisedPlan } from './planner.js';
-import { validateFlow } from './validate.js';
+import { validateFlow, type FlowProblem } from './validate.js';
 
 /** What a caller may say about the occurrence that starts a run (amounts as decimal strings). */
 export interface TriggerInput {
@@ -92,7 +92,7 @@ function triggerData(input: TriggerInput | undefined, settings: FlowSettings, ac
 function withPretendBalances(accounts: Map<string, AccountSnapshot>, balances: Record<string, string> | undefined, currency: string): Map<string, AccountSnapshot> {
   for (const [accountId, amount] of Object.entries(balances ?? {})) {
     const account = accounts.get(accountId);
-    const field = `/context/balances/${accountId}`;
+    const field = `/balances/${accountId}`;
     if (!account) throw new RuleViolation('a pretend balance names an unknown account', [{ field, message: 'no such account in your household', code: 'unknown_account' }]);
     try {
       accounts.set(accountId, { ...account, balanceMinor: parseMoney(amount, currency).amountMinor });
@@ -145,9 +145,11 @@ export class FlowRunner {
   async previewGraph(actor: Actor, graph: FlowGraph, settings: FlowSettings, options: PlanOptions) {
     try {
       const plan = await planVersion(this.db, actor, graph, settings, options, false);
-      return { problems: [] as FieldProblem[], plan: serialisePlan(plan) };
+      // Nodes that broke on this data are problems of the flow too, located on the node.
+      const problems: FlowProblem[] = plan.nodeErrors.map((error) => ({ nodeId: error.nodeId, field: `/nodes/${graph.nodes.findIndex((node) => node.id === error.nodeId)}/data`, message: error.message, code: 'evaluation_failed' }));
+      return { problems, plan: serialisePlan(plan) };
     } catch (error) {
-      if (error instanceof RunRefused) return { problems: error.problems, plan: null };
+      if (error instanceof RunRefused) return { problems: error.problems as FlowProblem[], plan: null };
       throw error;
     }
   }
@@ -295,7 +297,7 @@ export class FlowRunner {
       ? { message: refused.message, reasons: refused.reasons, problems: refused.problems, permanent: true }
       : { message: 'the run failed while writing and was rolled back; nothing was posted', reasons: [(error as Error).message ?? String(error)], permanent: false };
     return this.db.transaction(async (trx) => {
-      const existing = await claimRun(trx, { ...claim, status: 'failed', error: failure, durationMs: Date.now() - started });
+      const existing = await claimRun(trx, { ...claim, status: 'failed', error: failure, durationMs: Date.now() - started, startedAt: new Date(started) });
       if (typeof existing === 'string') {
         // A retry of a transient failure failed again (its reclaim rolled back): count the attempt.
         await trx('flow_runs')
@@ -347,6 +349,8 @@ interface RunClaim {
   status?: RunStatus;
   error?: unknown;
   durationMs?: number;
+  /** When the attempt began (a failure is recorded after its rollback). */
+  startedAt?: Date;
 }
 
 /**
@@ -366,6 +370,7 @@ async function claimRun(trx: Knex.Transaction, claim: RunClaim): Promise<string 
       trigger: JSON.stringify(claim.trigger),
       error: claim.error === undefined ? null : JSON.stringify(claim.error),
       created_by: claim.createdBy,
+      ...(claim.startedAt ? { started_at: claim.startedAt } : {}),
       ...(claim.status === 'failed' || claim.status === 'skipped' ? { finished_at: new Date(), duration_ms: claim.durationMs ?? null } : {}),
     })
     .onConflict(['flow_id', 'idempotency_key'])

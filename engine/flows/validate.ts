@@ -101,21 +101,22 @@ export function validateFlow(graph: unknown, settings: unknown, accounts: Readon
   problems.push(...wiring.problems);
   const order = topologicalOrder(flow, nodesById);
   if (!order) {
-    problems.push({ field: '/edges', message: 'the flow has a cycle: money would go round forever', code: 'cycle', ...cycleNode(flow, nodesById) });
-    return { problems, ...empty };
+    const onCycle = nodeOnCycle(flow, nodesById);
+    problems.push({ field: '/edges', message: 'the flow has a cycle: money would go round forever', code: 'cycle', ...(onCycle ? { nodeId: onCycle } : {}) });
   }
-  const moneyLocation = locateMoney(flow, order, nodesById, validData);
+  // With a cycle there is no order to follow money by; every other check still runs.
+  const moneyLocation = order ? locateMoney(flow, order, nodesById, validData) : new Map<string, string | null>();
   problems.push(...reachabilityProblems(flow, validData, wiring.connectedInputs));
   flow.nodes.forEach((node, index) => {
     if (!validData.has(node.id)) return;
     const nodeType = nodeTypes.get(node.type)!;
     const data = withInferredSource(node, moneyLocation);
-    if (needsSource(node) && !data.fromAccountId && wiring.connectedInputs.has(`${node.id}:in`)) {
+    if (order && needsSource(node) && !data.fromAccountId && wiring.connectedInputs.has(`${node.id}:in`)) {
       problems.push({ nodeId: node.id, field: `/nodes/${index}/data/fromAccountId`, message: 'choose the account to pay from: the incoming money is not in a known account', code: 'source_account_unknown' });
     }
     for (const problem of nodeType.validate?.(data, context) ?? []) problems.push({ ...problem, nodeId: node.id, field: `/nodes/${index}/data${problem.field}` });
   });
-  return { problems, order, moneyLocation };
+  return { problems, order: order ?? [], moneyLocation };
 }
 
 const movesMoney = new Set(['transfer', 'pay_bill', 'invest']);
@@ -160,7 +161,8 @@ function wiringProblems(flow: FlowGraph, nodesById: Map<string, FlowNode>, valid
   const edgeIds = new Set<string>();
   flow.edges.forEach((edge, index) => {
     const base = `/edges/${index}`;
-    const fail = (field: string, message: string, code: string) => problems.push({ edgeId: edge.id, field: `${base}/${field}`, message, code });
+    const nodeId = nodesById.has(edge.target) ? edge.target : nodesById.has(edge.source) ? edge.source : undefined;
+    const fail = (field: string, message: string, code: string) => problems.push({ edgeId: edge.id, ...(nodeId ? { nodeId } : {}), field: `${base}/${field}`, message, code });
     if (edgeIds.has(edge.id)) fail('id', `another edge already has the id "${edge.id}"`, 'duplicate_id');
     edgeIds.add(edge.id);
     const source = nodesById.get(edge.source);
@@ -190,6 +192,12 @@ function wiringProblems(flow: FlowGraph, nodesById: Map<string, FlowNode>, valid
 
 /** Kahn's algorithm with ids as tie-break: a deterministic order, or undefined on a cycle. */
 export function topologicalOrder(flow: FlowGraph, nodesById: Map<string, FlowNode>): string[] | undefined {
+  const order = kahnOrder(flow, nodesById);
+  return order.length === nodesById.size ? order : undefined;
+}
+
+/** The nodes Kahn's algorithm can order, in order (all of them when there is no cycle). */
+function kahnOrder(flow: FlowGraph, nodesById: Map<string, FlowNode>): string[] {
   const indegree = new Map<string, number>([...nodesById.keys()].map((id) => [id, 0]));
   const next = new Map<string, string[]>();
   for (const edge of flow.edges) {
@@ -210,15 +218,23 @@ export function topologicalOrder(flow: FlowGraph, nodesById: Map<string, FlowNod
       }
     }
   }
-  return order.length === nodesById.size ? order : undefined;
+  return order;
 }
 
-function cycleNode(flow: FlowGraph, nodesById: Map<string, FlowNode>): { nodeId?: string } {
-  const order = new Set(topologicalOrder({ nodes: flow.nodes, edges: [] }, nodesById) ?? []);
-  const indegree = new Map<string, number>();
-  for (const edge of flow.edges) indegree.set(edge.target, (indegree.get(edge.target) ?? 0) + 1);
-  const stuck = [...order].find((id) => (indegree.get(id) ?? 0) > 0 && flow.edges.some((edge) => edge.source === id));
-  return stuck ? { nodeId: stuck } : {};
+/**
+ * A node that is really on a cycle: Kahn's algorithm leaves cycle members and what hangs below
+ * them; walking edges among the leftovers must revisit a node, and that node is on a cycle.
+ */
+function nodeOnCycle(flow: FlowGraph, nodesById: Map<string, FlowNode>): string | undefined {
+  const ordered = new Set(kahnOrder(flow, nodesById));
+  const leftover = [...nodesById.keys()].filter((id) => !ordered.has(id)).sort();
+  const next = (id: string) => flow.edges.filter((edge) => edge.source === id && !ordered.has(edge.target)).map((edge) => edge.target).sort()[0];
+  const seen = new Set<string>();
+  for (let current: string | undefined = leftover[0]; current !== undefined; current = next(current)) {
+    if (seen.has(current)) return current;
+    seen.add(current);
+  }
+  return undefined;
 }
 
 /** The account money sits in when it arrives at each node, when the graph says so statically. */

@@ -68,7 +68,8 @@ function movementProblems(data: TransferData, context: ValidationContext, rule: 
 }
 
 function interEntityProblems(data: TransferData, from: AccountSnapshot | undefined, to: AccountSnapshot): FieldProblem[] {
-  if (!from || from.entityId === to.entityId) {
+  if (!from) return []; // where the money comes from is reported on its own
+  if (from.entityId === to.entityId) {
     return data.kind ? [{ field: '/kind', message: 'a kind is only for transfers between entities', code: 'kind_not_applicable' }] : [];
   }
   const problems: FieldProblem[] = [];
