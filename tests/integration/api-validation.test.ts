@@ -31,6 +31,11 @@ interface Fixture {
    */
   spareJournals: Record<SpareSlot, string>;
   spareTransfers: Record<SpareSlot, string>;
+  /** A valid flow (moves 10.00 from checking to savings), and its runs in each state. */
+  flowId: string;
+  committedRunId: string;
+  failedRunId: string;
+  awaitingRunId: string;
 }
 
 const spareSlots = ['null', 'text', 'form'] as const;
@@ -51,6 +56,11 @@ const tables = [
   'refresh_tokens',
   'idempotency_keys',
   'audit_log',
+  'flows',
+  'flow_versions',
+  'flow_runs',
+  'alerts',
+  'envelope_assignments',
 ] as const;
 
 async function rowCounts(): Promise<Record<string, number>> {
@@ -119,6 +129,28 @@ beforeAll(async () => {
   expect(second.status, second.text).toBe(201);
   const secondAccounts = await request(t.app).get(`/api/v1/entities/${second.body.id}/accounts`).set(f.h.auth);
   f.secondPersonalCheckingId = (secondAccounts.body.data as { id: string; code: string }[]).find((account) => account.code === '1000')!.id;
+  const createFlow = async (graph: unknown) => {
+    const response = await request(t.app).post('/api/v1/flows').set(f.h.auth).send({ name: 'Fixture flow', graph });
+    expect(response.status, response.text).toBe(201);
+    return response.body.id as string;
+  };
+  const runFlow = (flowId: string) => request(t.app).post(`/api/v1/flows/${flowId}/runs`).set(f.h.auth).send({});
+  f.flowId = await createFlow(validGraph());
+  const committed = await runFlow(f.flowId);
+  expect(committed.status, committed.text).toBe(201);
+  f.committedRunId = committed.body.id;
+  const tooBig = validGraph();
+  tooBig.nodes[1]!.data = { amount: '999999.00', accountId: acct('personal', '1000') };
+  const failed = await runFlow(await createFlow(tooBig));
+  expect(failed.status, failed.text).toBe(422);
+  f.failedRunId = JSON.parse(failed.text).run.id;
+  const approval = validGraph();
+  approval.nodes.push({ id: 'approve', type: 'approval', data: {}, position: { x: 300, y: 0 } });
+  approval.edges = [approval.edges[0]!, { id: 'e2', source: 'amount', sourceHandle: 'out', target: 'approve', targetHandle: 'in' }, { id: 'e3', source: 'approve', sourceHandle: 'out', target: 'move', targetHandle: 'in' }];
+  const awaiting = await runFlow(await createFlow(approval));
+  expect(awaiting.status, awaiting.text).toBe(201);
+  expect(awaiting.body.status).toBe('awaiting_approval');
+  f.awaitingRunId = awaiting.body.id;
   before = await rowCounts();
 });
 
@@ -130,7 +162,7 @@ afterAll(async () => {
 // The table
 // ---------------------------------------------------------------------------------------------
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'put';
 type Json = unknown;
 
 interface Case {
@@ -307,6 +339,181 @@ const datesOutsideBooks: [string, string][] = [
   ['1899-12-31', '1899-12-31'],
   ['3000-01-01', '3000-01-01'],
 ];
+
+// --- flows -----------------------------------------------------------------------------------
+
+interface GraphNode {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  position: { x: number; y: number };
+}
+interface GraphEdge {
+  id: string;
+  source: string;
+  sourceHandle: string;
+  target: string;
+  targetHandle: string;
+}
+
+/** manual → 10.00 sitting in personal checking → transfer to personal savings. */
+function validGraph(): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  return {
+    nodes: [
+      { id: 'go', type: 'trigger.manual', data: {}, position: { x: 0, y: 0 } },
+      { id: 'amount', type: 'source.fixed', data: { amount: '10.00', accountId: acct('personal', '1000') }, position: { x: 200, y: 0 } },
+      { id: 'move', type: 'transfer', data: { toAccountId: acct('personal', '1010'), memo: 'Save' }, position: { x: 400, y: 0 } },
+    ],
+    edges: [
+      { id: 'e1', source: 'go', sourceHandle: 'start', target: 'amount', targetHandle: 'start' },
+      { id: 'e2', source: 'amount', sourceHandle: 'out', target: 'move', targetHandle: 'in' },
+    ],
+  };
+}
+
+const validFlow = () => ({ name: 'Save a little', description: 'Moves 10.00 to savings', graph: validGraph(), settings: { currency: 'USD', maxPerRun: '500.00' } });
+const validValidate = () => ({ graph: validGraph(), settings: { currency: 'USD' } });
+const validPreview = () => ({ graph: validGraph(), settings: { currency: 'USD' }, date: '2026-02-01', balances: { [acct('personal', '1000')]: '100.00' } });
+const validSavedPreview = () => ({ date: '2026-02-01', version: 1 });
+const validRun = () => ({ date: '2026-02-01' });
+const validInstantiate = () => ({ name: 'My savings habit', roles: { checking: acct('personal', '1000'), savings: acct('personal', '1010') } });
+const eventTrigger = (transaction: Record<string, unknown>) => ({ type: 'event', transaction: { accountId: acct('personal', '1000'), amount: '100.00', ...transaction } });
+
+/** The body with its graph changed: `change` edits it in place, or returns a replacement. */
+function withGraph(base: () => Record<string, unknown>, change: (graph: any) => unknown): () => Record<string, unknown> {
+  return () => {
+    const body = base();
+    const replaced = change(body.graph);
+    return replaced === undefined ? body : { ...body, graph: replaced };
+  };
+}
+const withSettings = (base: () => Record<string, unknown>, settings: unknown) => () => ({ ...base(), settings });
+const notes = (count: number) => Array.from({ length: count }, (_, i) => ({ id: `n${i}`, type: 'note', data: { text: '' }, position: { x: i, y: 0 } }));
+const signals = (count: number) => Array.from({ length: count }, (_, i) => ({ id: `s${i}`, source: 'go', sourceHandle: 'start', target: 'amount', targetHandle: 'start' }));
+
+/** Malformed graphs and settings: the request schema refuses them all (400), naming the spot. */
+function graphShapeCases(base: () => Record<string, unknown>): RouteTable['cases'] {
+  const node0 = (changes: Record<string, unknown>) =>
+    withGraph(base, (graph) => {
+      const node: Record<string, unknown> = { ...graph.nodes[0] };
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) delete node[key];
+        else node[key] = value;
+      }
+      graph.nodes[0] = node;
+    });
+  const edge0 = (changes: Record<string, unknown>) =>
+    withGraph(base, (graph) => {
+      const edge: Record<string, unknown> = { ...graph.edges[0] };
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) delete edge[key];
+        else edge[key] = value;
+      }
+      graph.edges[0] = edge;
+    });
+  return [
+    { name: 'graph is an array', body: withGraph(base, () => []), status: 400, field: '/graph' },
+    { name: 'graph is a string', body: withGraph(base, () => 'nodes and edges'), status: 400, field: '/graph' },
+    { name: 'graph is null', body: withGraph(base, () => null), status: 400, field: '/graph' },
+    { name: 'graph without nodes', body: withGraph(base, (graph) => void delete graph.nodes), status: 400, field: '/graph/nodes' },
+    { name: 'graph without edges', body: withGraph(base, (graph) => void delete graph.edges), status: 400, field: '/graph/edges' },
+    { name: 'nodes is an object', body: withGraph(base, (graph) => void (graph.nodes = { go: graph.nodes[0] })), status: 400, field: '/graph/nodes' },
+    { name: 'unknown field in the graph (viewport)', body: withGraph(base, (graph) => void (graph.viewport = { x: 0, y: 0, zoom: 1 })), status: 400, field: '/graph/viewport' },
+    { name: 'a node is null', body: withGraph(base, (graph) => void (graph.nodes[0] = null)), status: 400, field: '/graph/nodes/0' },
+    { name: 'a node is a string', body: withGraph(base, (graph) => void (graph.nodes[0] = 'trigger.manual')), status: 400, field: '/graph/nodes/0' },
+    { name: 'node without id', body: node0({ id: undefined }), status: 400, field: '/graph/nodes/0/id' },
+    { name: 'node without type', body: node0({ type: undefined }), status: 400, field: '/graph/nodes/0/type' },
+    { name: 'node without data', body: node0({ data: undefined }), status: 400, field: '/graph/nodes/0/data' },
+    { name: 'node without position', body: node0({ position: undefined }), status: 400, field: '/graph/nodes/0/position' },
+    { name: 'node id empty', body: node0({ id: '' }), status: 400, field: '/graph/nodes/0/id' },
+    { name: 'node id with a space', body: node0({ id: 'my node' }), status: 400, field: '/graph/nodes/0/id' },
+    { name: 'node id with a slash', body: node0({ id: 'a/b' }), status: 400, field: '/graph/nodes/0/id' },
+    { name: 'node id of 65 characters', body: node0({ id: bigString(65) }), status: 400, field: '/graph/nodes/0/id' },
+    { name: 'node id is a number', body: node0({ id: 7 }), status: 400, field: '/graph/nodes/0/id' },
+    { name: 'node type of 41 characters', body: node0({ type: bigString(41) }), status: 400, field: '/graph/nodes/0/type' },
+    { name: 'node type is a number', body: node0({ type: 3 }), status: 400, field: '/graph/nodes/0/type' },
+    { name: 'node data is an array', body: node0({ data: [] }), status: 400, field: '/graph/nodes/0/data' },
+    { name: 'node data is null', body: node0({ data: null }), status: 400, field: '/graph/nodes/0/data' },
+    { name: 'node data is a string', body: node0({ data: 'amount=10' }), status: 400, field: '/graph/nodes/0/data' },
+    { name: 'position.x is a string', body: node0({ position: { x: '10', y: 0 } }), status: 400, field: '/graph/nodes/0/position/x' },
+    { name: 'position.x is 10,000,000', body: node0({ position: { x: 1e7, y: 0 } }), status: 400, field: '/graph/nodes/0/position/x' },
+    { name: 'position without y', body: node0({ position: { x: 0 } }), status: 400, field: '/graph/nodes/0/position/y' },
+    { name: 'unknown field on a node (selected)', body: node0({ selected: true }), status: 400, field: '/graph/nodes/0/selected' },
+    { name: 'an edge is null', body: withGraph(base, (graph) => void (graph.edges[0] = null)), status: 400, field: '/graph/edges/0' },
+    { name: 'edge without targetHandle', body: edge0({ targetHandle: undefined }), status: 400, field: '/graph/edges/0/targetHandle' },
+    { name: 'edge without source', body: edge0({ source: undefined }), status: 400, field: '/graph/edges/0/source' },
+    { name: 'edge source is a number', body: edge0({ source: 1 }), status: 400, field: '/graph/edges/0/source' },
+    { name: 'edge id empty', body: edge0({ id: '' }), status: 400, field: '/graph/edges/0/id' },
+    { name: 'edge target of 65 characters', body: edge0({ target: bigString(65) }), status: 400, field: '/graph/edges/0/target' },
+    { name: 'unknown field on an edge (animated)', body: edge0({ animated: true }), status: 400, field: '/graph/edges/0/animated' },
+    { name: '201 nodes (over the limit of 200)', body: withGraph(base, (graph) => void (graph.nodes = [...graph.nodes, ...notes(198)])), status: 400, field: '/graph/nodes' },
+    { name: '401 edges (over the limit of 400)', body: withGraph(base, (graph) => void (graph.edges = [...graph.edges, ...signals(399)])), status: 400, field: '/graph/edges' },
+    { name: '5,000 nodes', body: withGraph(base, (graph) => void (graph.nodes = notes(5000))), status: [400, 413], field: undefined },
+    { name: 'settings is a string', body: withSettings(base, 'USD'), status: 400, field: '/settings' },
+    { name: 'settings without currency', body: withSettings(base, {}), status: 400, field: '/settings/currency' },
+    { name: 'settings currency in lower case', body: withSettings(base, { currency: 'usd' }), status: 400, field: '/settings/currency' },
+    { name: 'unknown settings field (timezone)', body: withSettings(base, { currency: 'USD', timezone: 'UTC' }), status: 400, field: '/settings/timezone' },
+    ...moneyRefusedBySchema
+      .filter(([, amount]) => !(typeof amount === 'string' && amount.startsWith('-')))
+      .map(([name, amount]) => ({ name: `settings.maxPerRun ${name}`, body: withSettings(base, { currency: 'USD', maxPerRun: amount }), status: 400, field: '/settings/maxPerRun' })),
+    { name: 'settings.maxPerRun negative ("-5.00")', body: withSettings(base, { currency: 'USD', maxPerRun: '-5.00' }), status: 400, field: '/settings/maxPerRun' },
+  ];
+}
+
+/** A flow body whose node data is nested 10,000 levels deep: sent as text, since it is too deep to stringify here. */
+function deeplyNestedFlow(): { type: string; text: string } {
+  const depth = 10_000;
+  const nodes = [
+    '{"id":"go","type":"trigger.manual","data":{},"position":{"x":0,"y":0}}',
+    `{"id":"deep","type":"condition","data":{"logic":${'['.repeat(depth)}${']'.repeat(depth)}},"position":{"x":1,"y":0}}`,
+  ];
+  return { type: 'application/json', text: `{"name":"Deep","graph":{"nodes":[${nodes.join(',')}],"edges":[]}}` };
+}
+
+/** Trigger and context options shared by the preview and run routes. */
+function planOptionCases(base: () => Record<string, unknown>, options: { balances: boolean }): RouteTable['cases'] {
+  const withTrigger = (trigger: unknown) => () => ({ ...base(), trigger: typeof trigger === 'function' ? trigger() : trigger });
+  return [
+    { name: 'trigger is a string', body: withTrigger('manual'), status: 400, field: '/trigger' },
+    { name: 'trigger type "schedule"', body: withTrigger({ type: 'schedule' }), status: 400, field: '/trigger/type' },
+    { name: 'trigger type "webhook"', body: withTrigger({ type: 'webhook' }), status: 400, field: '/trigger/type' },
+    { name: 'unknown trigger field (occurredAt)', body: withTrigger({ type: 'manual', occurredAt: '2026-01-01T00:00:00Z' }), status: 400, field: '/trigger/occurredAt' },
+    { name: 'trigger transaction without amount', body: withTrigger(() => ({ type: 'event', transaction: { accountId: acct('personal', '1000') } })), status: 400, field: '/trigger/transaction/amount' },
+    { name: 'trigger transaction without accountId', body: withTrigger({ type: 'event', transaction: { amount: '1.00' } }), status: 400, field: '/trigger/transaction/accountId' },
+    { name: 'trigger transaction accountId "not-a-uuid"', body: () => ({ ...base(), trigger: eventTrigger({ accountId: 'not-a-uuid' }) }), status: 400, field: '/trigger/transaction/accountId' },
+    { name: 'unknown trigger transaction field', body: () => ({ ...base(), trigger: eventTrigger({ currency: 'EUR' }) }), status: 400, field: '/trigger/transaction/currency' },
+    { name: 'trigger payee of 201 characters', body: () => ({ ...base(), trigger: eventTrigger({ payee: bigString(201) }) }), status: 400, field: '/trigger/transaction/payee' },
+    { name: 'NUL byte in trigger memo', body: () => ({ ...base(), trigger: eventTrigger({ memo: 'Bad\u0000memo' }) }), status: 400, field: '/trigger/transaction/memo' },
+    ...moneyRefusedBySchema.map(([name, amount]) => ({ name: `trigger amount ${name}`, body: () => ({ ...base(), trigger: eventTrigger({ amount }) }), status: 400, field: '/trigger/transaction/amount' })),
+    ...badDates.map(([name, date]) => ({ name: `date ${name}`, body: () => ({ ...base(), date }), status: 400, field: '/date' })),
+    ...(options.balances
+      ? [
+          { name: 'balances is an array', body: () => ({ ...base(), balances: ['100.00'] }), status: 400, field: '/balances' },
+          { name: 'balances keyed by something not a uuid', body: () => ({ ...base(), balances: { checking: '100.00' } }), status: 400, field: '/balances' },
+          { name: 'balances of 501 accounts', body: () => ({ ...base(), balances: Object.fromEntries(Array.from({ length: 501 }, () => [randomUUID(), '1.00'])) }), status: 400, field: '/balances' },
+          ...moneyRefusedBySchema.map(([name, amount]) => ({
+            name: `pretend balance ${name}`,
+            body: () => ({ ...base(), balances: { [unknownUuid]: amount } }),
+            status: 400,
+            field: `/balances/${unknownUuid}`,
+          })),
+        ]
+      : [{ name: 'balances cannot be pretended on a run', body: () => ({ ...base(), balances: { [acct('personal', '1000')]: '1.00' } }), status: 400, field: '/balances' }]),
+  ];
+}
+
+/** Preview only: well-formed options the engine refuses (422), by field; nothing is written. */
+function previewRuleCases(base: () => Record<string, unknown>): RouteTable['cases'] {
+  return [
+    ...datesOutsideBooks.map(([name, date]) => ({ name: `date ${name} outside the books`, body: () => ({ ...base(), date }), status: 422, field: '/date' })),
+    { name: 'trigger amount with too many decimals ("1.234")', body: () => ({ ...base(), trigger: eventTrigger({ amount: '1.234' }) }), status: 422, field: '/trigger/transaction/amount' },
+    { name: 'trigger account unknown (random UUID)', body: () => ({ ...base(), trigger: eventTrigger({ accountId: unknownUuid }) }), status: 422, field: '/trigger/transaction/accountId' },
+    { name: 'pretend balance of an unknown account', body: () => ({ ...base(), balances: { [unknownUuid]: '1.00' } }), status: 422, field: `/balances/${unknownUuid}` },
+    { name: 'pretend balance with too many decimals ("1.234")', body: () => ({ ...base(), balances: { [acct('personal', '1000')]: '1.234' } }), status: 422 },
+  ];
+}
+
+const runPath = (runId: () => string, action: string) => () => `/api/v1/runs/${runId()}/${action}`;
 
 // --- the routes ------------------------------------------------------------------------------
 
@@ -552,7 +759,178 @@ const routes: RouteTable[] = [
       ...notUuids.map((id) => ({ name: `transfer id "${id}"`, path: () => `/api/v1/inter-entity-transfers/${encodeURIComponent(id)}/reverse`, status: 404, code: 'not_found' })),
     ],
   },
+  {
+    label: 'POST /flows',
+    method: 'post',
+    path: () => '/api/v1/flows',
+    valid: validFlow,
+    required: ['name', 'graph'],
+    stringFields: ['name', 'description'],
+    cases: [
+      { name: 'empty name', body: patch(validFlow, { name: '' }), status: 400, field: '/name' },
+      { name: 'blank name', body: patch(validFlow, { name: '   ' }), status: 400, field: '/name' },
+      { name: 'name of 121 characters', body: patch(validFlow, { name: bigString(121) }), status: 400, field: '/name' },
+      { name: 'NUL byte in name', body: patch(validFlow, { name: 'Bad\u0000flow' }), status: 400, field: '/name' },
+      { name: 'description of 1,001 characters', body: patch(validFlow, { description: bigString(1001) }), status: 400, field: '/description' },
+      { name: 'id cannot be chosen', body: patch(validFlow, { id: randomUUID() }), status: 400, field: '/id' },
+      { name: 'version cannot be chosen', body: patch(validFlow, { version: 7 }), status: 400, field: '/version' },
+      { name: 'templateId cannot be chosen', body: patch(validFlow, { templateId: 'profit-first' }), status: 400, field: '/templateId' },
+      { name: 'node data nested 10,000 levels deep', raw: deeplyNestedFlow, status: [400, 413, 422] },
+      ...graphShapeCases(validFlow),
+    ],
+  },
+  {
+    label: 'PUT /flows/:flowId',
+    method: 'put',
+    path: () => `/api/v1/flows/${f.flowId}`,
+    valid: validFlow,
+    required: ['name', 'graph'],
+    stringFields: ['name', 'description'],
+    cases: [
+      { name: 'empty name', body: patch(validFlow, { name: '' }), status: 400, field: '/name' },
+      { name: 'version cannot be chosen', body: patch(validFlow, { version: 1 }), status: 400, field: '/version' },
+      { name: 'node data nested 10,000 levels deep', raw: deeplyNestedFlow, status: [400, 413, 422] },
+      ...graphShapeCases(validFlow),
+    ],
+    pathCases: [
+      { name: 'unknown flow (random UUID)', path: () => `/api/v1/flows/${unknownUuid}`, status: 404, code: 'not_found' },
+      { name: 'a run id is not a flow id', path: () => `/api/v1/flows/${f.committedRunId}`, status: 404, code: 'not_found' },
+      ...notUuids.map((id) => ({ name: `flow id "${id}"`, path: () => `/api/v1/flows/${encodeURIComponent(id)}`, status: 404, code: 'not_found' })),
+    ],
+  },
+  {
+    label: 'POST /flows/validate',
+    method: 'post',
+    path: () => '/api/v1/flows/validate',
+    valid: validValidate,
+    required: ['graph'],
+    cases: [{ name: 'name is not a field here', body: patch(validValidate, { name: 'x' }), status: 400, field: '/name' }, ...graphShapeCases(validValidate)],
+  },
+  {
+    label: 'POST /flows/preview',
+    method: 'post',
+    path: () => '/api/v1/flows/preview',
+    valid: validPreview,
+    required: ['graph'],
+    stringFields: ['date'],
+    cases: [
+      { name: 'version is not a field here', body: patch(validPreview, { version: 1 }), status: 400, field: '/version' },
+      ...graphShapeCases(validPreview),
+      ...planOptionCases(validPreview, { balances: true }),
+      ...previewRuleCases(validPreview),
+    ],
+  },
+  {
+    label: 'POST /flows/:flowId/preview',
+    method: 'post',
+    path: () => `/api/v1/flows/${f.flowId}/preview`,
+    valid: validSavedPreview,
+    stringFields: ['date'],
+    cases: [
+      { name: 'version 0', body: patch(validSavedPreview, { version: 0 }), status: 400, field: '/version' },
+      { name: 'version as a string', body: patch(validSavedPreview, { version: '1' }), status: 400, field: '/version' },
+      { name: 'version 1.5', body: patch(validSavedPreview, { version: 1.5 }), status: 400, field: '/version' },
+      { name: 'version that does not exist (99)', body: patch(validSavedPreview, { version: 99 }), status: 404, code: 'not_found' },
+      { name: 'a graph cannot be sent to a saved flow', body: () => ({ ...validSavedPreview(), graph: validGraph() }), status: 400, field: '/graph' },
+      ...planOptionCases(validSavedPreview, { balances: true }),
+      ...previewRuleCases(validSavedPreview),
+    ],
+    pathCases: [
+      { name: 'unknown flow (random UUID)', path: () => `/api/v1/flows/${unknownUuid}/preview`, status: 404, code: 'not_found' },
+      ...notUuids.map((id) => ({ name: `flow id "${id}"`, path: () => `/api/v1/flows/${encodeURIComponent(id)}/preview`, status: 404, code: 'not_found' })),
+    ],
+  },
+  {
+    label: 'POST /flows/:flowId/runs',
+    method: 'post',
+    path: () => `/api/v1/flows/${f.flowId}/runs`,
+    valid: validRun,
+    stringFields: ['date'],
+    cases: [
+      ...planOptionCases(validRun, { balances: false }),
+      { name: 'version cannot be chosen', body: patch(validRun, { version: 1 }), status: 400, field: '/version' },
+      { name: 'Idempotency-Key with a space', body: validRun, headers: () => ({ 'Idempotency-Key': 'has space' }), status: 400, field: '/headers/Idempotency-Key' },
+      { name: 'Idempotency-Key of 256 characters', body: validRun, headers: () => ({ 'Idempotency-Key': bigString(256) }), status: 400, field: '/headers/Idempotency-Key' },
+    ],
+    pathCases: [
+      { name: 'unknown flow (random UUID)', path: () => `/api/v1/flows/${unknownUuid}/runs`, status: 404, code: 'not_found' },
+      ...notUuids.map((id) => ({ name: `flow id "${id}"`, path: () => `/api/v1/flows/${encodeURIComponent(id)}/runs`, status: 404, code: 'not_found' })),
+    ],
+  },
+  {
+    label: 'POST /runs/:runId/approve, reject and revert',
+    method: 'post',
+    path: runPath(() => f.awaitingRunId, 'approve'),
+    cases: [
+      { name: 'approve a committed run', path: runPath(() => f.committedRunId, 'approve'), status: 409, code: 'not_awaiting_approval' },
+      { name: 'approve a failed run', path: runPath(() => f.failedRunId, 'approve'), status: 409, code: 'not_awaiting_approval' },
+      { name: 'reject a committed run', path: runPath(() => f.committedRunId, 'reject'), status: 409, code: 'not_awaiting_approval' },
+      { name: 'reject a failed run', path: runPath(() => f.failedRunId, 'reject'), status: 409, code: 'not_awaiting_approval' },
+      { name: 'revert a failed run', path: runPath(() => f.failedRunId, 'revert'), status: 409, code: 'not_committed' },
+      { name: 'revert a run awaiting approval', path: runPath(() => f.awaitingRunId, 'revert'), status: 409, code: 'not_committed' },
+      ...(['approve', 'reject', 'revert'] as const).flatMap((action) => [
+        { name: `${action} an unknown run (random UUID)`, path: runPath(() => unknownUuid, action), status: 404, code: 'not_found' },
+        { name: `${action} with a flow id`, path: runPath(() => f.flowId, action), status: 404, code: 'not_found' },
+        ...notUuids.map((id) => ({ name: `${action} run id "${id}"`, path: runPath(() => encodeURIComponent(id), action), status: 404, code: 'not_found' })),
+      ]),
+    ],
+  },
+  {
+    label: 'POST /templates/:templateId/instantiate',
+    method: 'post',
+    path: () => '/api/v1/templates/pay-yourself-first/instantiate',
+    valid: validInstantiate,
+    required: ['roles'],
+    stringFields: ['name'],
+    cases: [
+      { name: 'roles is an array', body: () => ({ ...validInstantiate(), roles: [acct('personal', '1000')] }), status: 400, field: '/roles' },
+      { name: 'roles is a string', body: patch(validInstantiate, { roles: 'checking' }), status: 400, field: '/roles' },
+      { name: 'role name with capitals', body: () => ({ roles: { ...validInstantiate().roles, Checking: acct('personal', '1000') } }), status: 400, field: '/roles' },
+      { name: '51 roles', body: () => ({ roles: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`role_${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`, unknownUuid])) }), status: 400, field: '/roles' },
+      { name: 'role account "not-a-uuid"', body: () => ({ roles: { ...validInstantiate().roles, savings: 'not-a-uuid' } }), status: 400, field: '/roles/savings' },
+      { name: 'role account is a number', body: () => ({ roles: { ...validInstantiate().roles, savings: 1010 } }), status: 400, field: '/roles/savings' },
+      { name: 'role account is null', body: () => ({ roles: { ...validInstantiate().roles, savings: null } }), status: 400, field: '/roles/savings' },
+      { name: 'empty name', body: patch(validInstantiate, { name: '' }), status: 400, field: '/name' },
+      { name: 'graph cannot be given', body: () => ({ ...validInstantiate(), graph: validGraph() }), status: 400, field: '/graph' },
+      { name: 'a role left out', body: () => ({ roles: { checking: acct('personal', '1000') } }), status: 422, field: '/roles/savings', errorCode: 'required' },
+      { name: 'role account unknown (random UUID)', body: () => ({ roles: { ...validInstantiate().roles, savings: unknownUuid } }), status: 422, field: '/roles/savings', errorCode: 'unknown_account' },
+      { name: 'role account of the LLC for a personal role', body: () => ({ roles: { ...validInstantiate().roles, savings: acct('llc', '1010') } }), status: 422, field: '/roles/savings', errorCode: 'wrong_entity_kind' },
+      { name: 'role account of the wrong type', body: () => ({ roles: { ...validInstantiate().roles, savings: acct('personal', '5000') } }), status: 422, field: '/roles/savings', errorCode: 'wrong_account_type' },
+      { name: 'a role the template does not have', body: () => ({ roles: { ...validInstantiate().roles, piggy: acct('personal', '1020') } }), status: 422, field: '/roles/piggy', errorCode: 'unknown_role' },
+    ],
+    pathCases: [
+      { name: 'unknown template', path: () => '/api/v1/templates/no-such-template/instantiate', status: 404, code: 'not_found' },
+      { name: 'template id with a path escape', path: () => `/api/v1/templates/${encodeURIComponent('../package')}/instantiate`, status: 404, code: 'not_found' },
+      { name: 'template id of 300 characters', path: () => `/api/v1/templates/${bigString(300)}/instantiate`, status: 404, code: 'not_found' },
+      { name: 'template id in capitals', path: () => '/api/v1/templates/PAY-YOURSELF-FIRST/instantiate', status: 404, code: 'not_found' },
+    ],
+  },
   // --- query parameters of the list routes and ids of the read routes ---
+  {
+    label: 'GET /flows/:flowId and its runs, versions and schedule',
+    method: 'get',
+    path: () => `/api/v1/flows/${f.flowId}`,
+    cases: [
+      { name: '?version=0', path: () => `/api/v1/flows/${f.flowId}?version=0`, status: 400, field: '/query/version' },
+      { name: '?version=abc', path: () => `/api/v1/flows/${f.flowId}?version=abc`, status: 400, field: '/query/version' },
+      { name: '?version=1.5', path: () => `/api/v1/flows/${f.flowId}?version=1.5`, status: 400, field: '/query/version' },
+      { name: '?version=1&version=2 (repeated)', path: () => `/api/v1/flows/${f.flowId}?version=1&version=2`, status: 400, field: '/query/version' },
+      { name: '?version=99 (no such version)', path: () => `/api/v1/flows/${f.flowId}?version=99`, status: 404, code: 'not_found' },
+      { name: '?unknown=1', path: () => `/api/v1/flows/${f.flowId}?unknown=1`, status: 400, field: '/query/unknown' },
+      { name: 'runs ?limit=0', path: () => `/api/v1/flows/${f.flowId}/runs?limit=0`, status: 400, field: '/query/limit' },
+      { name: 'runs ?limit=100000', path: () => `/api/v1/flows/${f.flowId}/runs?limit=100000`, status: 400, field: '/query/limit' },
+      { name: 'runs ?offset=-1', path: () => `/api/v1/flows/${f.flowId}/runs?offset=-1`, status: 400, field: '/query/offset' },
+      { name: 'schedule ?count=0', path: () => `/api/v1/flows/${f.flowId}/schedule?count=0`, status: 400, field: '/query/count' },
+      { name: 'schedule ?count=51', path: () => `/api/v1/flows/${f.flowId}/schedule?count=51`, status: 400, field: '/query/count' },
+      ...(['', '/versions', '/runs', '/schedule'] as const).flatMap((suffix) => [
+        { name: `flow${suffix} of an unknown flow`, path: () => `/api/v1/flows/${unknownUuid}${suffix}`, status: 404, code: 'not_found' },
+        ...notUuids.map((id) => ({ name: `flow${suffix} id "${id}"`, path: () => `/api/v1/flows/${encodeURIComponent(id)}${suffix}`, status: 404, code: 'not_found' })),
+      ]),
+      { name: 'run of an unknown id', path: () => `/api/v1/runs/${unknownUuid}`, status: 404, code: 'not_found' },
+      { name: 'a flow id is not a run id', path: () => `/api/v1/runs/${f.flowId}`, status: 404, code: 'not_found' },
+      ...notUuids.map((id) => ({ name: `run id "${id}"`, path: () => `/api/v1/runs/${encodeURIComponent(id)}`, status: 404, code: 'not_found' })),
+    ],
+  },
   {
     label: 'GET /accounts/:accountId/register',
     method: 'get',
@@ -659,7 +1037,7 @@ interface ProblemBody {
 }
 
 async function send(c: Case) {
-  let req = c.method === 'get' ? request(t.app).get(c.path()) : request(t.app).post(c.path());
+  let req = request(t.app)[c.method](c.path());
   if (!c.anonymous) req = req.set(f.h.auth);
   for (const [name, value] of Object.entries(c.headers?.() ?? {})) req = req.set(name, value);
   if (c.raw) {
@@ -760,6 +1138,20 @@ describe('valid requests still succeed afterwards', () => {
       { name: 'GET trial balance asOf', run: () => request(t.app).get(`/api/v1/entities/${f.h.llc.id}/trial-balance?asOf=2026-02-28`).set(f.h.auth), status: 200 },
       { name: 'GET journals by account', run: () => request(t.app).get(`/api/v1/entities/${f.h.personal.id}/journals?accountId=${acct('personal', '1000')}&limit=1`).set(f.h.auth), status: 200 },
       { name: 'GET transfers by kind', run: () => request(t.app).get(`/api/v1/inter-entity-transfers?kind=owner_draw&entityId=${f.h.llc.id}`).set(f.h.auth), status: 200 },
+      { name: 'POST /flows', run: () => request(t.app).post('/api/v1/flows').set(f.h.auth).send(validFlow()), status: 201 },
+      {
+        name: 'POST /flows/validate with exactly 200 nodes and 400 edges',
+        run: () => request(t.app).post('/api/v1/flows/validate').set(f.h.auth).send({ graph: { nodes: [...validGraph().nodes, ...notes(197)], edges: [...validGraph().edges, ...signals(398)] } }),
+        status: 200,
+      },
+      { name: 'POST /flows/preview', run: () => request(t.app).post('/api/v1/flows/preview').set(f.h.auth).send(validPreview()), status: 200 },
+      { name: 'POST /flows/:flowId/preview', run: () => request(t.app).post(`/api/v1/flows/${f.flowId}/preview`).set(f.h.auth).send(validSavedPreview()), status: 200 },
+      { name: 'PUT /flows/:flowId', run: () => request(t.app).put(`/api/v1/flows/${f.flowId}`).set(f.h.auth).send(validFlow()), status: 200 },
+      { name: 'GET /flows/:flowId?version=1', run: () => request(t.app).get(`/api/v1/flows/${f.flowId}?version=1`).set(f.h.auth), status: 200 },
+      { name: 'POST /flows/:flowId/runs', run: () => request(t.app).post(`/api/v1/flows/${f.flowId}/runs`).set(f.h.auth).set('Idempotency-Key', randomUUID()).send(validRun()), status: 201 },
+      { name: 'POST /runs/:runId/approve', run: () => request(t.app).post(`/api/v1/runs/${f.awaitingRunId}/approve`).set(f.h.auth), status: 200 },
+      { name: 'POST /runs/:runId/revert', run: () => request(t.app).post(`/api/v1/runs/${f.committedRunId}/revert`).set(f.h.auth), status: 200 },
+      { name: 'POST /templates/:templateId/instantiate', run: () => request(t.app).post('/api/v1/templates/pay-yourself-first/instantiate').set(f.h.auth).send(validInstantiate()), status: 201 },
     ].map((c) => [`${c.name} → ${c.status}`, c] as const),
   )('%s', async (_name, { run, status }) => {
     const response = await run();
