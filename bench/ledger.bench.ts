@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -482,11 +482,11 @@ function resultsTable(results: Results): string {
 function resultsDocument(results: Results, table: string): string {
   const env = results.environment;
   const hledgerVersionText = results.hledger.status === 'ok' ? results.hledger.version : 'not run';
-  return `# Ledger benchmark results
+  return `## Ledger benchmark
 
 Written by \`npm run bench\` (bench/ledger.bench.ts); regenerate rather than edit.
 
-## Run
+### Run
 
 | | |
 |---|---|
@@ -500,11 +500,11 @@ Written by \`npm run bench\` (bench/ledger.bench.ts); regenerate rather than edi
 | Data | ${integer(results.enforced.journals)} two-posting journals, 2 entities, ${results.accounts} accounts, ${settings.days} days from ${settings.firstDate}, seed ${settings.seed} |
 | Transactions | ${integer(settings.journalsPerTransaction)} journals each |
 
-## Results
+### Results
 
 ${table}
 
-## What the figures measure
+### What the figures measure
 
 - **Post journals, enforced**: \`insertJournals\` into the real \`journals\`/\`postings\` tables, one
   transaction per batch, wall clock from BEGIN to the end of COMMIT. It includes the composite
@@ -527,7 +527,7 @@ ${table}
   the journal), then each account's balance compared with Sluice's \`SUM(postings)\` under the
   export's account names. Accounts either side lists are compared; a missing one counts as 0.
 
-## Reproduce
+### Reproduce
 
 \`\`\`sh
 npm run bench
@@ -535,8 +535,28 @@ npm run bench
 
 It needs PostgreSQL (\`BENCH_DATABASE_URL\`, default \`postgres://postgres@127.0.0.1:5432/test\`)
 and \`hledger\` on PATH (without it the hledger rows say "skipped"). It creates a schema
-\`bench_<random>\`, migrates it, and drops it at the end. See bench/README.md.
-`;
+\`bench_<random>\`, migrates it, and drops it at the end. See bench/README.md.`;
+}
+
+/**
+ * RESULTS.md holds one section per benchmark script between \`<!-- name:begin -->\` and
+ * \`<!-- name:end -->\` (bench/flows.bench.ts writes the "flows" one); each script replaces only
+ * its own section and keeps the rest of the file as it is.
+ */
+async function writeSection(name: string, body: string): Promise<void> {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${begin}\n${body.trim()}\n${end}`;
+  let text = await readFile(resultsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  const start = text.indexOf(begin);
+  const stop = text.indexOf(end);
+  if (start >= 0 && stop > start) text = `${text.slice(0, start)}${block}${text.slice(stop + end.length)}`;
+  else if (text.includes(':begin -->')) text = `${text.trimEnd()}\n\n${block}\n`;
+  else text = `# Benchmark results\n\nEach benchmark script rewrites only its own section below (between its markers).\n\n${block}\n`;
+  await writeFile(resultsFile, text);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -632,8 +652,8 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  await writeFile(resultsFile, resultsDocument(results, table));
-  log(`wrote ${path.relative(process.cwd(), resultsFile)}`);
+  await writeSection('ledger', resultsDocument(results, table));
+  log(`wrote the ledger section of ${path.relative(process.cwd(), resultsFile)}`);
 }
 
 await main();

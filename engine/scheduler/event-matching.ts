@@ -19,6 +19,10 @@ export interface LedgerEvent {
   memo: string;
   /** The journal's other account when there is exactly one (the category of a simple transaction). */
   categoryId: string | null;
+  /** When the posting was recorded (ISO-8601): the event's time, the same on every redelivery. */
+  createdAt: string;
+  /** Dispatch attempts so far that ended in a passing failure. */
+  attempts: number;
 }
 
 /** Minor units to major-unit numbers for json-logic comparisons (never booked). */

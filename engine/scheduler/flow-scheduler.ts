@@ -27,9 +27,11 @@ export interface SchedulerOptions {
   eventBatchSize: number;
   /** How often the dispatcher looks at the outbox. */
   eventPollMs: number;
+  /** An event whose runs keep failing for passing reasons is given up (with an alert) after this many tries. */
+  maxEventAttempts: number;
 }
 
-export const defaultSchedulerOptions: SchedulerOptions = { missedAfterMs: 10 * 60_000, maxChainDepth: 5, eventBatchSize: 200, eventPollMs: 2_000 };
+export const defaultSchedulerOptions: SchedulerOptions = { missedAfterMs: 10 * 60_000, maxChainDepth: 5, eventBatchSize: 200, eventPollMs: 2_000, maxEventAttempts: 10 };
 
 interface OccurrenceData {
   flowId: string;
@@ -164,45 +166,69 @@ export class FlowScheduler {
     let handled = 0;
     for (;;) {
       const events = await claimPendingEvents(this.db, this.options.eventBatchSize);
+      let retryLater = false;
       for (const event of events) {
-        await this.fireEvent(event);
-        await this.db('ledger_events').where({ id: event.id.toString() }).update({ processed_at: new Date() });
+        const outcome = await this.fireEvent(event);
+        if (outcome === 'transient' && event.attempts + 1 < this.options.maxEventAttempts) {
+          // Hand the event back: the next dispatcher pass fires it again under the same run key,
+          // and the runner re-attempts the failed run instead of starting a second one.
+          await this.db('ledger_events').where({ id: event.id.toString() }).update({ claimed_at: null, attempts: event.attempts + 1 });
+          retryLater = true;
+          continue;
+        }
+        if (outcome === 'transient') await this.raiseGaveUp(event);
+        await this.db('ledger_events').where({ id: event.id.toString() }).update({ processed_at: new Date(), attempts: event.attempts + 1 });
+        handled += 1;
       }
-      handled += events.length;
-      if (events.length < this.options.eventBatchSize) return handled;
+      // After a passing failure the database is likely unwell: leave the rest for the next pass.
+      if (retryLater || events.length < this.options.eventBatchSize) return handled;
     }
   }
 
-  private async fireEvent(event: LedgerEvent): Promise<void> {
+  private async raiseGaveUp(event: LedgerEvent): Promise<void> {
+    await this.db('alerts').insert({
+      household_id: event.householdId,
+      kind: 'system',
+      level: 'error',
+      message: `a posting to an account of yours could not start its event flows after ${event.attempts + 1} attempts; run them by hand if they are still needed`,
+    });
+  }
+
+  /** Fires every matching flow for one posting; 'transient' if a run failed for a passing reason. */
+  private async fireEvent(event: LedgerEvent): Promise<'done' | 'transient'> {
     const flows = await this.db('flows').where({ household_id: event.householdId, enabled: true, trigger_type: 'trigger.event' }).whereNull('archived_at').select('id', 'current_version', 'enabled_by', 'name');
-    if (flows.length === 0) return;
+    if (flows.length === 0) return 'done';
     const origin = event.flowRunId ? await this.db('flow_runs').where({ id: event.flowRunId }).first('flow_id', 'trigger') : undefined;
     const depth = origin ? Number(origin.trigger?.depth ?? 0) + 1 : 0;
+    let outcome: 'done' | 'transient' = 'done';
     for (const flow of flows) {
       if (origin?.flow_id === flow.id) continue; // a flow never re-triggers itself
       const { graph } = await loadVersion(this.db, flow.id, flow.current_version);
       const trigger = eventTrigger(graph);
       if (!trigger || !eventFires(trigger, event)) continue;
       if (depth >= this.options.maxChainDepth) {
-        await this.db('alerts').insert({ household_id: event.householdId, kind: 'system', level: 'warning', message: `${flow.name} was not started: ${depth} flows in a row triggered each other (limit ${this.options.maxChainDepth})`, flow_id: flow.id });
+        if (event.attempts === 0) await this.db('alerts').insert({ household_id: event.householdId, kind: 'system', level: 'warning', message: `${flow.name} was not started: ${depth} flows in a row triggered each other (limit ${this.options.maxChainDepth})`, flow_id: flow.id });
         continue;
       }
       const key = trigger.event === 'transaction.posted' ? `event:${event.postingId}` : `event:${event.journalId}:${event.accountId}`;
       try {
-        await this.runner.run({ userId: flow.enabled_by, householdId: event.householdId }, flow.id, {
+        const run = await this.runner.run({ userId: flow.enabled_by, householdId: event.householdId }, flow.id, {
           idempotencyKey: key,
           createdBy: null,
           trigger: {
             type: 'event',
-            occurredAt: new Date().toISOString(),
+            // The posting's time, not the dispatch time: a redelivered event is the same request.
+            occurredAt: event.createdAt,
             depth,
             transaction: { accountId: event.accountId, amount: formatMinor(event.amountMinor, event.currency), journalId: event.journalId, ...(event.payee ? { payee: event.payee } : {}), memo: event.memo, ...(event.categoryId ? { categoryId: event.categoryId } : {}) },
           },
         });
+        if (run.status === 'failed' && run.error?.permanent === false) outcome = 'transient';
       } catch (error) {
         if (!(error instanceof Conflict)) throw error;
       }
     }
+    return outcome;
   }
 
   /** Upcoming occurrence jobs of a household's enabled flows, soonest first. */
@@ -261,5 +287,7 @@ async function claimPendingEvents(db: Knex, limit: number): Promise<LedgerEvent[
     payee: row.payee,
     memo: row.memo,
     categoryId: row.category_id,
+    createdAt: new Date(row.created_at).toISOString(),
+    attempts: Number(row.attempts),
   }));
 }

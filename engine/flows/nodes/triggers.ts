@@ -34,9 +34,22 @@ export function isTimeZone(zone: string): boolean {
 
 /** Next occurrences of a cron expression in an IANA time zone (DST gaps and overlaps handled once). */
 export function nextOccurrences(cron: string, timezone: string, from: Date, count: number): Date[] {
-  const expression = CronExpressionParser.parse(cron, { tz: timezone, currentDate: from });
-  return Array.from({ length: count }, () => expression.next().toDate());
+  // cron-parser answers "next after X" from X's local wall clock, so asked from inside a DST gap
+  // (03:00 EDT after the jump) it misses that day's shifted 02:30 -> 03:30 run, and asked between
+  // the two 01:30s of a fall-back night it offers the repeat. Walking the schedule from a point
+  // safely before `from` and keeping what lies after it gives the same occurrences whatever the
+  // starting instant, so a scheduler that restarts mid-night neither skips nor doubles a day.
+  const expression = CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(from.getTime() - DST_LOOKBACK_MS) });
+  const occurrences: Date[] = [];
+  while (occurrences.length < count) {
+    const next = expression.next().toDate();
+    if (next.getTime() > from.getTime()) occurrences.push(next);
+  }
+  return occurrences;
 }
+
+/** Longer than any daylight-saving shift in the tz database (at most two hours). */
+const DST_LOOKBACK_MS = 3 * 3_600_000;
 
 export const scheduleTrigger: NodeType<ScheduleData> = {
   type: 'trigger.schedule',
