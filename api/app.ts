@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -90,6 +93,28 @@ export function createApp(container: DependencyContainer): express.Express {
   api.use((req, res) => sendProblem(res, problem(404, 'no_route', 'Not found', `no route ${req.method} ${req.originalUrl}`)));
   app.use('/api/v1', api);
   app.use('/api', (req, res) => sendProblem(res, problem(404, 'no_route', 'Not found', `no route ${req.method} ${req.originalUrl}; the API lives under /api/v1`)));
+  serveStudio(app);
   app.use(problemHandler(logger));
   return app;
+}
+
+const studioDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../studio/dist');
+
+/**
+ * The built studio (studio/dist, from `npm run build:studio`) on the same port as the API; any
+ * other GET answers index.html so the studio's own routes survive a reload.
+ */
+function serveStudio(app: express.Express): void {
+  const index = path.join(studioDist, 'index.html');
+  // Hashed file names: assets may be cached for a year; index.html never.
+  app.use('/assets', express.static(path.join(studioDist, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
+  app.use(express.static(studioDist, { index: false }));
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('The studio is not built yet: run `npm run build:studio` (npm start does it for you).');
+      return;
+    }
+    res.set('cache-control', 'no-cache').sendFile(index);
+  });
 }

@@ -1,0 +1,5 @@
+import { Title } from '@mantine/core';
+
+export default function PlaceholderPage() {
+  return <Title>Sluice</Title>;
+}
