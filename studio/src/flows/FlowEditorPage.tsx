@@ -1,0 +1,5 @@
+import { Title } from '@mantine/core';
+
+export default function FlowEditorPage() {
+  return <Title order={1}>FlowEditor</Title>;
+}

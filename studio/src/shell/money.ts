@@ -1,0 +1,34 @@
+/**
+ * Money at the edge of the studio: the API sends exact decimal strings; the studio formats them
+ * with Intl from the string's digits (never through a float sum) and compares them as bigint
+ * minor units.
+ */
+
+/** "1234.5" / "-0.07" → minor units of a currency with `exponent` decimals. */
+export function toMinor(decimal: string, exponent = 2): bigint {
+  const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(decimal.trim());
+  if (!match) throw new Error(`not a decimal amount: ${decimal}`);
+  const fraction = (match[3] ?? '').padEnd(exponent, '0').slice(0, exponent);
+  const minor = BigInt(match[2]! + fraction);
+  return match[1] ? -minor : minor;
+}
+
+export function fromMinor(minor: bigint, exponent = 2): string {
+  const negative = minor < 0n;
+  const digits = (negative ? -minor : minor).toString().padStart(exponent + 1, '0');
+  const body = exponent === 0 ? digits : `${digits.slice(0, digits.length - exponent)}.${digits.slice(digits.length - exponent)}`;
+  return negative ? `-${body}` : body;
+}
+
+/** "1234.50" → "$1,234.50" in the user's locale. Intl formats a string exactly (no float rounding). */
+export function formatMoney(decimal: string, currency = 'USD', locale?: string): string {
+  const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+  // NumberFormat.format accepts decimal strings exactly (ES2023 Intl.NumberFormat v3).
+  return format.format(decimal as unknown as number);
+}
+
+/** Balance as the account's owner reads it: a card owing 120.00 (credit, "-120.00") shows 120.00. */
+export function naturalBalance(balance: string, normalBalance: 'debit' | 'credit'): string {
+  if (normalBalance === 'debit') return balance;
+  return balance.startsWith('-') ? balance.slice(1) : balance === '0.00' || /^0(\.0+)?$/.test(balance) ? balance : `-${balance}`;
+}
