@@ -49,18 +49,20 @@ const zero: MoneyValue = { amountMinor: 0n, accountId: null };
 export function planFlow(graph: FlowGraph, settings: FlowSettings, validated: ValidatedFlow, context: PlanContext): Plan {
   if (validated.problems.length > 0) throw new Error('planFlow needs a valid flow; validate it first');
   const nodesById = new Map(graph.nodes.map((node) => [node.id, node]));
-  const balances = new Map([...context.accounts.values()].map((account) => [account.id, account.balanceMinor]));
+  const incomingEdges = edgesByTarget(graph);
+  // Only balances a transfer changed are kept here; the rest are read from the snapshot.
+  const balances = new Map<string, bigint>();
   const handleValues = new Map<string, MoneyValue | 'fired'>();
   const edgeAmounts: Plan['edges'] = [];
   const effects: PlannedEffect[] = [];
   const trace: NodeTrace[] = [];
   const nodeErrors: Plan['nodeErrors'] = [];
-  const balanceOf = (accountId: string) => balances.get(accountId) ?? 0n;
+  const balanceOf = (accountId: string) => balances.get(accountId) ?? context.accounts.get(accountId)?.balanceMinor ?? 0n;
 
   for (const nodeId of validated.order) {
     const node = nodesById.get(nodeId)!;
     const nodeType = nodeTypes.get(node.type)!;
-    const incoming = graph.edges.filter((edge) => edge.target === nodeId);
+    const incoming = incomingEdges.get(nodeId) ?? noEdges;
     const money = new Map<string, MoneyValue>();
     let fired = false;
     for (const edge of incoming) {
@@ -121,6 +123,18 @@ export function planFlow(graph: FlowGraph, settings: FlowSettings, validated: Va
     blockers: [...nodeErrors.map((error) => error.message), ...fundsBlockers(context.accounts, balanceChanges, context.currency), ...capBlockers(settings, movedMinor, context.currency)],
     needsApproval: effects.some((effect) => effect.type === 'approval'),
   };
+}
+
+const noEdges: FlowGraph['edges'] = [];
+
+function edgesByTarget(graph: FlowGraph): Map<string, FlowGraph['edges']> {
+  const byTarget = new Map<string, FlowGraph['edges']>();
+  for (const edge of graph.edges) {
+    const list = byTarget.get(edge.target);
+    if (list) list.push(edge);
+    else byTarget.set(edge.target, [edge]);
+  }
+  return byTarget;
 }
 
 function addMoney(current: MoneyValue | undefined, value: MoneyValue): MoneyValue {

@@ -17,8 +17,14 @@ export function conditionVariables(input: EvaluateInput<unknown>): Record<string
   // Rules are written in the flow currency's major units: ¥1,500 is 1500, KWD 1.500 is 1.5.
   const exponent = currencyExponent(input.context.currency);
   const [year, month, day] = input.context.date.split('-').map(Number) as [number, number, number];
-  const balances: Record<string, number> = {};
-  for (const account of input.context.accounts.values()) balances[account.id] = major(input.balanceOf(account.id), exponent);
+  // Read on demand: a rule names one or two accounts, the household may have hundreds.
+  const balances = new Proxy({} as Record<string, number>, {
+    get: (_target, key) => (typeof key === 'string' && input.context.accounts.has(key) ? major(input.balanceOf(key), exponent) : undefined),
+    has: (_target, key) => typeof key === 'string' && input.context.accounts.has(key),
+    ownKeys: () => [...input.context.accounts.keys()],
+    getOwnPropertyDescriptor: (_target, key) =>
+      typeof key === 'string' && input.context.accounts.has(key) ? { enumerable: true, configurable: true, writable: false, value: major(input.balanceOf(key), exponent) } : undefined,
+  });
   const transaction = input.context.trigger.transaction;
   return {
     amount: major(money.amountMinor, exponent),
