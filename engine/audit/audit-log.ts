@@ -38,6 +38,9 @@ interface AuditRow {
 
 const genesis = 'sluice-audit-genesis';
 
+/** Rows per INSERT statement (PostgreSQL allows 65,535 bind parameters; a row has 10). */
+const auditInsertChunk = 1000;
+
 function rowHash(prevHash: string | null, row: Omit<AuditRow, 'id' | 'hash' | 'prev_hash'>): string {
   const body = canonicalJson({
     householdId: row.household_id,
@@ -66,6 +69,8 @@ export class AuditLog {
 
   private async appendChain(trx: Knex.Transaction, householdId: string, events: readonly AuditEvent[]) {
     await trx('households').where({ id: householdId }).forUpdate().first('id');
+    // A statement of its own, after the lock: in READ COMMITTED it sees the row a writer that
+    // held the lock before us appended (a subquery in the locking statement would not).
     const last = await trx('audit_log').where({ household_id: householdId }).orderBy('id', 'desc').first('hash');
     let prevHash: string | null = last?.hash ?? null;
     const occurredAt = new Date();
@@ -85,7 +90,9 @@ export class AuditLog {
       prevHash = hash;
       return row;
     });
-    await trx.batchInsert('audit_log', rows.map(serialiseJsonColumns), 1000);
+    // A plain insert per chunk: knex's batchInsert would wrap it in a savepoint (two more round trips).
+    const serialised = rows.map(serialiseJsonColumns);
+    for (let start = 0; start < serialised.length; start += auditInsertChunk) await trx('audit_log').insert(serialised.slice(start, start + auditInsertChunk));
   }
 
   /** Walks a household's chain from the start; any edited, deleted or reordered row fails it. */
