@@ -22,6 +22,7 @@ import { entityRoutes } from './routes/entities.js';
 import { exportRoutes } from './routes/exports.js';
 import { flowRoutes } from './routes/flows.js';
 import { journalRoutes } from './routes/journals.js';
+import { reportRoutes } from './routes/reports.js';
 import { transferRoutes } from './routes/transfers.js';
 
 export const apiVersion = '0.1.0';
@@ -48,6 +49,7 @@ export function buildRoutes(container: DependencyContainer): RouteRegistry {
   exportRoutes(routes, container);
   flowRoutes(routes, container);
   alertRoutes(routes, container);
+  reportRoutes(routes, container);
   return routes;
 }
 
