@@ -1,11 +1,14 @@
 import type { DependencyContainer } from 'tsyringe';
 import { AccountService, type AccountRequest } from '../../engine/ledger/accounts.js';
-import { accountRegister, trialBalance } from '../../engine/ledger/balances.js';
+import { accountRegister, trialBalance, type RegisterQuery } from '../../engine/ledger/balances.js';
 import { EntityService, entityView, type EntityRequest } from '../../engine/ledger/entities.js';
 import { findAccount, findEntity } from '../../engine/ledger/scope.js';
 import { accountView } from '../../engine/ledger/accounts.js';
 import type { RouteRegistry } from '../route.js';
-import { accountBody, dateRangeQuery, entityBody, isoDate, pageQuery, shortText } from '../schemas.js';
+import { accountBody, dateRangeQuery, entityBody, isoDate, moneyString, pageQuery, shortText, uuid } from '../schemas.js';
+
+/** A size to compare against, either direction: no sign. */
+const unsignedMoneyString = { ...moneyString, pattern: '^(0|[1-9][0-9]{0,17})(\\.[0-9]{1,3})?$', examples: ['50.00'] } as const;
 
 export function todayIso(): string {
   return new Date().toISOString().slice(0, 10);
@@ -71,13 +74,22 @@ export function entityRoutes(routes: RouteRegistry, container: DependencyContain
     success: { status: 200, description: 'Account' },
     handler: async ({ db, actor, params }) => ({ body: accountView(await findAccount(db, actor, params.accountId!)) }),
   });
-  routes.add<unknown, { from?: string; to?: string; search?: string; limit: number; offset: number }>({
+  routes.add<unknown, RegisterQuery>({
     method: 'get',
     path: '/accounts/:accountId/register',
     tag: 'Accounts',
     summary: "An account's register, newest first, with running balance",
     auth: true,
-    query: { ...dateRangeQuery, search: { ...shortText(100), minLength: 1 }, ...pageQuery },
+    description: 'Filters combine (AND): dates inclusive; `search` in memo, payee or posting memo; `payee` in the payee; `categoryId` keeps journals that also post to that account; `minAmount`/`maxAmount` bound the size of the posting in either direction. The running balance is always over the whole history.',
+    query: {
+      ...dateRangeQuery,
+      search: { ...shortText(100), minLength: 1 },
+      payee: { ...shortText(200), minLength: 1 },
+      categoryId: uuid,
+      minAmount: unsignedMoneyString,
+      maxAmount: unsignedMoneyString,
+      ...pageQuery,
+    },
     success: { status: 200, description: 'Register page' },
     handler: async ({ db, actor, params, query }) => ({ body: await accountRegister(db, actor, params.accountId!, query) }),
   });

@@ -33,6 +33,17 @@ export function transferRoutes(routes: RouteRegistry, container: DependencyConta
     success: { status: 201, description: 'The transfer, both journals and the resulting intercompany balances' },
     handler: ({ write, actor, body }) => write(async (trx) => ({ status: 201, body: await transfers.record(trx, actor, body) })),
   });
+  routes.add<TransferRequest, unknown>({
+    method: 'post',
+    path: '/inter-entity-transfers/preview',
+    tag: 'Inter-entity transfers',
+    summary: 'Dry run of a transfer: both journals and the resulting intercompany balances, nothing written',
+    description: 'Same body and the same checks as POST /inter-entity-transfers; runs the real booking in a transaction that is rolled back, so what it shows is what recording would write.',
+    auth: true,
+    body: transferBody,
+    success: { status: 200, description: 'The transfer as it would be recorded (`preview: true`; ids are not kept)' },
+    handler: async ({ db, actor, body }) => ({ body: await transfers.preview(db, actor, body) }),
+  });
   routes.add({
     method: 'get',
     path: '/inter-entity-transfers/:transferId',

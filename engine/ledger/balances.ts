@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Actor } from '../auth/actor.js';
-import { formatMinor } from '../money/index.js';
+import { RuleViolation, type FieldProblem } from '../errors.js';
+import { formatMinor, MoneyError, parseMoney } from '../money/index.js';
 import { findAccount, findEntity } from './scope.js';
 import { normalBalance, type AccountType, type IsoDate } from './types.js';
 
@@ -8,6 +9,13 @@ export interface RegisterQuery {
   from?: IsoDate;
   to?: IsoDate;
   search?: string;
+  /** Payee contains this text (case-insensitive). */
+  payee?: string;
+  /** Only journals that also post to this account (a category, or the other side of a transfer). */
+  categoryId?: string;
+  /** Size of the posting, either direction, inclusive bounds, in the account's currency ("50", "99.99"). */
+  minAmount?: string;
+  maxAmount?: string;
   limit: number;
   offset: number;
 }
@@ -56,9 +64,15 @@ export async function accountRegister(db: Knex, actor: Actor, accountId: string,
   if (query.from) filtered.where('h.date', '>=', query.from);
   if (query.to) filtered.where('h.date', '<=', query.to);
   if (query.search) {
-    const pattern = `%${query.search.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+    const pattern = likePattern(query.search);
     filtered.where((where) => where.whereILike('h.memo', pattern).orWhereILike('h.payee', pattern).orWhereILike('h.posting_memo', pattern));
   }
+  if (query.payee) filtered.whereILike('h.payee', likePattern(query.payee));
+  // Another household's account id matches nothing: a journal only ever posts to its own entity's accounts.
+  if (query.categoryId) filtered.whereExists(db('postings as c').whereRaw('c.journal_id = h.journal_id').andWhere('c.account_id', query.categoryId).andWhereNot('c.account_id', account.id));
+  const { minMinor, maxMinor } = amountBounds(query, account.currency);
+  if (minMinor !== undefined) filtered.whereRaw('abs(h.amount_minor) >= ?', [minMinor.toString()]);
+  if (maxMinor !== undefined) filtered.whereRaw('abs(h.amount_minor) <= ?', [maxMinor.toString()]);
   const total = (await filtered.clone().count<{ n: bigint }[]>({ n: '*' }))[0]?.n ?? 0n;
   const rows = await filtered
     .clone()
@@ -87,6 +101,32 @@ export async function accountRegister(db: Knex, actor: Actor, accountId: string,
     data,
     page: { limit: query.limit, offset: query.offset, total: Number(total) },
   };
+}
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+}
+
+/** Amount filters in minor units of the account's currency; every problem at once, by query field. */
+function amountBounds(query: RegisterQuery, currency: string): { minMinor?: bigint; maxMinor?: bigint } {
+  const problems: FieldProblem[] = [];
+  const parse = (text: string | undefined, field: string): bigint | undefined => {
+    if (text === undefined) return undefined;
+    try {
+      return parseMoney(text, currency).amountMinor;
+    } catch (error) {
+      if (!(error instanceof MoneyError)) throw error;
+      problems.push({ field, message: error.message, code: error.code });
+      return undefined;
+    }
+  };
+  const minMinor = parse(query.minAmount, '/query/minAmount');
+  const maxMinor = parse(query.maxAmount, '/query/maxAmount');
+  if (minMinor !== undefined && maxMinor !== undefined && minMinor > maxMinor) {
+    problems.push({ field: '/query/maxAmount', message: 'must not be less than minAmount', code: 'range_inverted' });
+  }
+  if (problems.length > 0) throw new RuleViolation('invalid amount filter', problems);
+  return { minMinor, maxMinor };
 }
 
 async function counterAccountsOf(db: Knex, journalIds: string[], accountId: string) {

@@ -159,6 +159,23 @@ export class InterEntityTransferService {
     return detail;
   }
 
+  /**
+   * Exactly what `record` would write, without keeping it: the same code runs in a transaction
+   * that is always rolled back, after forcing the deferred checks (journals balance, transfer
+   * row points at its journals) so a preview that succeeds is one a commit would accept. The
+   * ids in the answer are never stored.
+   */
+  async preview(db: Knex, actor: Actor, request: TransferRequest): Promise<TransferDetail & { preview: true }> {
+    const trx = await db.transaction();
+    try {
+      const detail = await this.record(trx, actor, request);
+      await trx.raw('set constraints all immediate');
+      return { ...detail, preview: true };
+    } finally {
+      await trx.rollback();
+    }
+  }
+
   async detail(db: Knex, actor: Actor, transferId: string): Promise<TransferDetail> {
     const row = isUuid(transferId) ? await transferQuery(db, actor.householdId).where('t.id', transferId).first() : undefined;
     if (!row) throw new NotFound('inter-entity transfer', transferId);

@@ -234,6 +234,14 @@ const bodyBuilders: Record<string, (params: Record<string, string>) => unknown> 
     toAccountId: a.account('personal', '1000').id,
     purpose: 'Small draw',
   }),
+  'POST /inter-entity-transfers/preview': () => ({
+    kind: 'owner_draw',
+    date: '2026-02-01',
+    amount: '10.00',
+    fromAccountId: a.account('llc', '1000').id,
+    toAccountId: a.account('personal', '1000').id,
+    purpose: 'Small draw',
+  }),
   'POST /entities/:entityId/accounts': () => ({ name: 'Another account', type: 'asset', subtype: 'checking' }),
   'POST /entities/:entityId/journals': ({ entityId }) => {
     const accounts = accountsOfAEntity(entityId!);
@@ -512,6 +520,7 @@ describe("B cannot move money through A's accounts", () => {
       { name: "transfer from A's LLC checking to B's personal checking", path: '/api/v1/inter-entity-transfers', body: transfer(aLlcChecking, bPersonalChecking), fields: ['/fromAccountId'] },
       { name: "transfer from B's LLC checking to A's personal checking", path: '/api/v1/inter-entity-transfers', body: transfer(bLlcChecking, aPersonalChecking), fields: ['/toAccountId'] },
       { name: "transfer between A's two checking accounts", path: '/api/v1/inter-entity-transfers', body: transfer(aLlcChecking, aPersonalChecking), fields: ['/fromAccountId', '/toAccountId'] },
+      { name: "transfer preview from A's LLC checking to B's personal checking", path: '/api/v1/inter-entity-transfers/preview', body: transfer(aLlcChecking, bPersonalChecking), fields: ['/fromAccountId'] },
       {
         name: "journal in B's entity posting to A's account",
         path: '',
