@@ -32,3 +32,28 @@ export function naturalBalance(balance: string, normalBalance: 'debit' | 'credit
   if (normalBalance === 'debit') return balance;
   return balance.startsWith('-') ? balance.slice(1) : balance === '0.00' || /^0(\.0+)?$/.test(balance) ? balance : `-${balance}`;
 }
+
+/** Minor-unit digits of a currency (USD 2, JPY 0), from Intl. */
+export function currencyExponent(currency = 'USD'): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/**
+ * What a person typed as an amount ("1,234.5", "$12", "0.07") → minor units; null when it is not
+ * a plain unsigned amount with at most `exponent` decimals. Sign and direction come from the form.
+ */
+export function parseAmountInput(text: string, exponent = 2): bigint | null {
+  const cleaned = text.trim().replace(/^\$/, '').replace(/,/g, '');
+  const pattern = exponent === 0 ? /^\d{1,15}$/ : new RegExp(`^\\d{1,15}(\\.\\d{0,${exponent}})?$`);
+  if (!pattern.test(cleaned)) return null;
+  return toMinor(cleaned.endsWith('.') ? cleaned.slice(0, -1) : cleaned, exponent);
+}
+
+/** Sum of decimal strings, exactly (bigint minor units). */
+export function sumDecimals(decimals: readonly string[], exponent = 2): string {
+  return fromMinor(decimals.reduce((total, decimal) => total + toMinor(decimal, exponent), 0n), exponent);
+}
+
+export function negateDecimal(decimal: string): string {
+  return decimal.startsWith('-') ? decimal.slice(1) : /^0(\.0+)?$/.test(decimal) ? decimal : `-${decimal}`;
+}

@@ -33,3 +33,6 @@ export function useAllAccounts() {
     },
   });
 }
+
+/** Everything a write to the books can change: balances, registers, journals, transfers, the dashboard. */
+export const ledgerQueryPrefixes = [['entities'], ['accounts'], ['register'], ['journals'], ['transfers'], ['net-worth']] as const;

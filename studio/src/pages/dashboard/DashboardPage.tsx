@@ -1,5 +1,321 @@
-import { Title } from '@mantine/core';
+import { LineChart } from '@mantine/charts';
+import { Alert, Anchor, Badge, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { IconAlertTriangle, IconInfoCircle } from '@tabler/icons-react';
+import { Link } from 'react-router';
+import { api, type Page } from '../../api/client';
+import type { Alert as AlertRow, EntityKind, Jobs, NetWorthHistory, NetWorthReport } from '../../api/types';
+import { moneySubtypes } from '../../shell/balances';
+import { formatDate, formatDateTime, todayIso } from '../../shell/dates';
+import { EntityBadge } from '../../shell/EntityBadge';
+import { EntityPanel } from '../../shell/EntityPanel';
+import { useEntityScope } from '../../shell/entity-scope';
+import { MoneyText } from '../../shell/MoneyText';
+import { formatMoney, naturalBalance } from '../../shell/money';
+import { PageHeader } from '../../shell/PageHeader';
+import { useAllAccounts } from '../../shell/queries';
+import { entityColors } from '../../theme/theme';
+
+function yearAgo(today: string): string {
+  const [year, month] = today.split('-').map(Number) as [number, number];
+  return `${year - 1}-${String(month).padStart(2, '0')}-01`;
+}
 
 export default function DashboardPage() {
-  return <Title order={1}>Dashboard</Title>;
+  const { entities, loading } = useEntityScope();
+  const today = todayIso();
+  const netWorth = useQuery({ queryKey: ['net-worth', today], enabled: entities.length > 0, queryFn: () => api<NetWorthReport>('/reports/net-worth', { query: { asOf: today } }) });
+  return (
+    <Stack gap="xl">
+      <PageHeader title="Dashboard" description="Every entity of your household at a glance. Figures come from the books as of today." />
+      {loading ? (
+        <Loader aria-label="Loading" />
+      ) : entities.length === 0 ? (
+        <Alert icon={<IconInfoCircle aria-hidden />} title="Start by creating your entities">
+          Sluice keeps an LLC's books apart from personal money. <Anchor component={Link} to="/accounts" c="blue.9" underline="always">Create your LLC and your personal entity</Anchor> to begin.
+        </Alert>
+      ) : (
+        <>
+          <NetWorthCards report={netWorth.data} error={netWorth.error} />
+          <NetWorthChart today={today} />
+          <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="xl">
+            <AccountBalances />
+            <Stack gap="xl">
+              <Alerts />
+              <Runs />
+            </Stack>
+          </SimpleGrid>
+        </>
+      )}
+    </Stack>
+  );
+}
+
+function NetWorthCards({ report, error }: { report: NetWorthReport | undefined; error: Error | null }) {
+  if (error) return <Alert color="red" title="Could not load net worth">{error.message}</Alert>;
+  if (!report) return <Loader aria-label="Loading net worth" />;
+  return (
+    <section aria-labelledby="net-worth-heading">
+      <Title order={2} size="h3" id="net-worth-heading" mb="sm">
+        Net worth
+      </Title>
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: Math.min(report.entities.length + 1, 4) }}>
+        {report.entities.map((row) => (
+          <EntityPanel key={row.entityId} kind={row.kind} component="article" aria-label={`Net worth of ${row.name}`} data-testid={`net-worth-${row.kind}`}>
+            <Stack gap={4}>
+              <EntityBadge kind={row.kind} name={row.name} />
+              <MoneyText value={row.netWorth} currency={report.currency} size="xl" fw={700} data-testid="net-worth-value" />
+              <Text size="sm" c="dimmed">
+                Assets {formatMoney(row.assets, report.currency)} · Liabilities {formatMoney(row.liabilities, report.currency)}
+              </Text>
+            </Stack>
+          </EntityPanel>
+        ))}
+        <Paper withBorder p="md" component="article" aria-label="Combined net worth" data-testid="net-worth-combined" style={{ borderLeft: '6px solid var(--mantine-color-gray-7)' }}>
+          <Stack gap={4}>
+            <Badge variant="light" color="gray">Combined household</Badge>
+            <MoneyText value={report.consolidated.netWorth} currency={report.currency} size="xl" fw={700} />
+            <Text size="sm" c="dimmed">
+              {report.consolidated.reconciled ? 'Money owed between your entities cancels out here.' : `Intercompany balances do not mirror each other (off by ${formatMoney(report.consolidated.eliminated, report.currency)}).`}
+            </Text>
+          </Stack>
+        </Paper>
+      </SimpleGrid>
+    </section>
+  );
+}
+
+const chartColor: Record<EntityKind, string> = { llc: `${entityColors.llc}.7`, personal: `${entityColors.personal}.7` };
+
+function NetWorthChart({ today }: { today: string }) {
+  const from = yearAgo(today);
+  const history = useQuery({ queryKey: ['net-worth', 'history', from, today], queryFn: () => api<NetWorthHistory>('/reports/net-worth/history', { query: { from, to: today, interval: 'month' } }) });
+  return (
+    <section aria-labelledby="chart-heading">
+      <Title order={2} size="h3" id="chart-heading" mb="sm">
+        Balances over time
+      </Title>
+      {history.isPending ? (
+        <Loader aria-label="Loading the chart" />
+      ) : history.isError ? (
+        <Alert color="red" title="Could not load the history">{history.error.message}</Alert>
+      ) : (
+        <NetWorthLines history={history.data} />
+      )}
+    </section>
+  );
+}
+
+function NetWorthLines({ history }: { history: NetWorthHistory }) {
+  const combinedKey = 'Combined';
+  // Numbers only for plotting: every figure shown as text comes from the API's decimal strings.
+  const data = history.points.map((point) => {
+    const row: Record<string, string | number> = { date: formatDate(point.date), [combinedKey]: Number(point.netWorth) };
+    for (const entity of history.entities) row[entity.name] = Number(point.entities.find((item) => item.entityId === entity.entityId)?.netWorth ?? 0);
+    return row;
+  });
+  const series = [...history.entities.map((entity) => ({ name: entity.name, color: chartColor[entity.kind], label: `${entity.kind === 'llc' ? 'LLC' : 'Personal'} · ${entity.name}` })), { name: combinedKey, color: 'gray.8', label: 'Combined household' }];
+  const first = history.points[0];
+  const last = history.points.at(-1);
+  return (
+    <Paper withBorder p="md">
+      <figure style={{ margin: 0 }} aria-labelledby="chart-caption">
+        <VisuallyHidden id="chart-caption">
+          Net worth at the end of each month from {formatDate(history.from)} to {formatDate(history.to)}, per entity and combined.
+          {first && last ? ` Combined net worth went from ${formatMoney(first.netWorth, history.currency)} to ${formatMoney(last.netWorth, history.currency)}.` : ''}
+        </VisuallyHidden>
+        <div aria-hidden>
+          <LineChart
+            h={280}
+            data={data}
+            dataKey="date"
+            series={series}
+            withLegend
+            legendProps={{ verticalAlign: 'bottom' }}
+            curveType="monotone"
+            valueFormatter={(value) => formatMoney(String(value), history.currency).replace(/\.\d+$/, '')}
+            yAxisProps={{ width: 90 }}
+            strokeDasharray="4 4"
+          />
+        </div>
+      </figure>
+      <Table mt="md" withTableBorder aria-label="Net worth at month ends" striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">Month end</Table.Th>
+            {history.entities.map((entity) => (
+              <Table.Th scope="col" ta="right" key={entity.entityId}>
+                {entity.name}
+              </Table.Th>
+            ))}
+            <Table.Th scope="col" ta="right">Combined</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {history.points.slice(-3).map((point) => (
+            <Table.Tr key={point.date}>
+              <Table.Td>{formatDate(point.date)}</Table.Td>
+              {history.entities.map((entity) => (
+                <Table.Td ta="right" key={entity.entityId}>
+                  <MoneyText value={point.entities.find((item) => item.entityId === entity.entityId)?.netWorth ?? '0'} currency={history.currency} />
+                </Table.Td>
+              ))}
+              <Table.Td ta="right">
+                <MoneyText value={point.netWorth} currency={history.currency} />
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Paper>
+  );
+}
+
+function AccountBalances() {
+  const accounts = useAllAccounts();
+  return (
+    <section aria-labelledby="balances-heading">
+      <Title order={2} size="h3" id="balances-heading" mb="sm">
+        Account balances
+      </Title>
+      {accounts.isPending ? (
+        <Loader aria-label="Loading balances" />
+      ) : accounts.isError ? (
+        <Alert color="red" title="Could not load accounts">{accounts.error.message}</Alert>
+      ) : (
+        <Table withTableBorder striped aria-label="Balances of bank, card, loan and investment accounts" data-testid="dashboard-balances">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Entity</Table.Th>
+              <Table.Th scope="col">Account</Table.Th>
+              <Table.Th scope="col" ta="right">Balance</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {accounts.data
+              .filter((account) => moneySubtypes.includes(account.subtype) && !account.archived)
+              .map((account) => (
+                <Table.Tr key={account.id}>
+                  <Table.Td>
+                    <EntityBadge kind={account.entity.kind} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/accounts/${account.id}`} c="blue.9">
+                      {account.name}
+                    </Anchor>
+                    <Text size="xs" c="dimmed">
+                      {account.entity.name}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    <MoneyText value={naturalBalance(account.balance, account.normalBalance)} currency={account.currency} />
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </section>
+  );
+}
+
+function Alerts() {
+  const alerts = useQuery({ queryKey: ['alerts'], queryFn: () => api<Page<AlertRow> & { unread: number }>('/alerts', { query: { limit: 5 } }) });
+  return (
+    <section aria-labelledby="alerts-heading">
+      <Group gap="sm" mb="sm">
+        <Title order={2} size="h3" id="alerts-heading">
+          Alerts
+        </Title>
+        {alerts.data && alerts.data.unread > 0 && <Badge color="red">{alerts.data.unread} unread</Badge>}
+      </Group>
+      {alerts.isPending ? (
+        <Loader aria-label="Loading alerts" />
+      ) : alerts.isError ? (
+        <Alert color="red" title="Could not load alerts">{alerts.error.message}</Alert>
+      ) : alerts.data.data.length === 0 ? (
+        <Text c="dimmed">No alerts. Failed runs, runs waiting for approval and alert nodes show up here.</Text>
+      ) : (
+        <Stack gap="xs">
+          {alerts.data.data.map((alert) => (
+            <Alert key={alert.id} color={alert.level === 'error' ? 'red' : alert.level === 'warning' ? 'orange' : 'blue'} icon={<IconAlertTriangle aria-hidden />} title={`${alert.kind.replace(/_/g, ' ')} · ${formatDateTime(alert.createdAt)}`}>
+              {alert.message}
+              {alert.flowId && (
+                <>
+                  {' '}
+                  <Anchor component={Link} to={`/flows/${alert.flowId}`} c="blue.9" underline="always">
+                    Open the flow
+                  </Anchor>
+                </>
+              )}
+            </Alert>
+          ))}
+        </Stack>
+      )}
+    </section>
+  );
+}
+
+function Runs() {
+  const jobs = useQuery({ queryKey: ['jobs'], queryFn: () => api<Jobs>('/jobs', { query: { limit: 5 } }) });
+  return (
+    <section aria-labelledby="runs-heading">
+      <Title order={2} size="h3" id="runs-heading" mb="sm">
+        Flow runs
+      </Title>
+      {jobs.isPending ? (
+        <Loader aria-label="Loading runs" />
+      ) : jobs.isError ? (
+        <Alert color="red" title="Could not load runs">{jobs.error.message}</Alert>
+      ) : (
+        <Stack gap="md">
+          <div>
+            <Title order={3} size="h5" mb={4}>
+              Upcoming
+            </Title>
+            {jobs.data.upcoming.length === 0 ? (
+              <Text c="dimmed" size="sm">Nothing scheduled. Enable a scheduled flow on the Flows page.</Text>
+            ) : (
+              <Table withTableBorder aria-label="Upcoming scheduled runs">
+                <Table.Tbody>
+                  {jobs.data.upcoming.map((job) => (
+                    <Table.Tr key={`${job.flowId}-${job.occurrence}`}>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/flows/${job.flowId}`} c="blue.9">{job.flowName}</Anchor>
+                      </Table.Td>
+                      <Table.Td>{formatDateTime(job.nextRunAt)}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )}
+          </div>
+          <div>
+            <Title order={3} size="h5" mb={4}>
+              Recent
+            </Title>
+            {jobs.data.recent.length === 0 ? (
+              <Text c="dimmed" size="sm">No runs yet.</Text>
+            ) : (
+              <Table withTableBorder aria-label="Recent runs">
+                <Table.Tbody>
+                  {jobs.data.recent.map((run) => (
+                    <Table.Tr key={run.runId}>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/flows/${run.flowId}`} c="blue.9">{run.flowName}</Anchor>
+                      </Table.Td>
+                      <Table.Td>
+                        <Badge variant="light" color={run.status === 'committed' ? 'green' : run.status === 'failed' ? 'red' : 'gray'}>{run.status.replace(/_/g, ' ')}</Badge>
+                      </Table.Td>
+                      <Table.Td>{formatDateTime(run.startedAt)}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )}
+          </div>
+        </Stack>
+      )}
+    </section>
+  );
 }

@@ -1,0 +1,118 @@
+/**
+ * Page objects of the studio shell, accounts and transactions, for every browser test (the flow
+ * editor's tests reuse them). They act as a person would: by visible labels and roles.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+
+export const e2ePassword = 'correct horse battery staple';
+
+export interface SignedUpUser {
+  email: string;
+  password: string;
+}
+
+/** Registers a new user through /register and waits for the dashboard. */
+export async function signUp(page: Page, baseUrl: string, email = `e2e-${randomBytes(4).toString('hex')}@example.com`, password = e2ePassword): Promise<SignedUpUser> {
+  await page.goto(`${baseUrl}/register`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+  return { email, password };
+}
+
+/** Signs in through /login; `expectHeading` is the page it should land on (default the dashboard). */
+export async function signIn(page: Page, baseUrl: string, user: SignedUpUser, expectHeading = 'Dashboard'): Promise<void> {
+  if (!page.url().includes('/login')) await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: expectHeading }).waitFor();
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Sluice' }).waitFor();
+}
+
+/** Goes to a page through the main navigation, as a user would. */
+export async function navigateTo(page: Page, label: 'Dashboard' | 'Flows' | 'Budget' | 'Transactions' | 'Accounts & Entities' | 'Bank accounts' | 'Reports' | 'Settings'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true }).click();
+}
+
+/** Creates an entity on Accounts & Entities; the new entity becomes the one the studio works in. */
+export async function createEntity(page: Page, kind: 'llc' | 'personal', name: string): Promise<void> {
+  await navigateTo(page, 'Accounts & Entities');
+  await page.getByRole('heading', { level: 1, name: 'Accounts & Entities' }).waitFor();
+  await page.getByRole('button', { name: 'New entity' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New entity' });
+  await dialog.getByLabel(kind === 'llc' ? 'LLC' : 'Personal', { exact: true }).check();
+  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByRole('button', { name: 'Create entity' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByRole('heading', { level: 3, name }).waitFor();
+  await waitForEntity(page, name);
+}
+
+/** Switches the header's entity switcher to the entity called `name`. */
+export async function switchEntity(page: Page, name: string): Promise<void> {
+  await page.getByTestId('entity-switcher').click();
+  await page.getByRole('menuitem', { name: new RegExp(`· ${escapeRegExp(name)}$`) }).click();
+  await waitForEntity(page, name);
+}
+
+export async function waitForEntity(page: Page, name: string): Promise<void> {
+  await page.getByTestId('entity-switcher').filter({ hasText: name }).waitFor();
+}
+
+/** Picks an option of a Mantine Select by its label (searchable or not). */
+export async function choose(scope: Page | ReturnType<Page['getByRole']>, label: string, option: string | RegExp): Promise<void> {
+  const input = scope.getByRole('textbox', { name: label, exact: true });
+  await input.click();
+  const page = 'page' in scope ? scope.page() : scope;
+  await page.getByRole('option', { name: option }).first().click();
+}
+
+/** Adds an account to the entity the studio works in, from Accounts & Entities. */
+export async function createAccount(page: Page, name: string, type: 'Asset (bank, cash, investments)' | 'Liability (card, loan)' | 'Income category' | 'Expense category' | 'Equity', subtype?: string): Promise<void> {
+  await navigateTo(page, 'Accounts & Entities');
+  await page.getByRole('button', { name: 'New account' }).click();
+  const dialog = page.getByRole('dialog', { name: /^New account in / });
+  await dialog.getByLabel('Account name').fill(name);
+  await choose(dialog, 'Type', type);
+  if (subtype) await choose(dialog, 'Subtype', subtype);
+  await dialog.getByRole('button', { name: 'Add account' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByRole('link', { name, exact: true }).waitFor();
+}
+
+export interface SplitLine {
+  category: string | RegExp;
+  amount: string;
+  memo?: string;
+}
+
+/** Opens "Add transaction" on Transactions and posts money out of (or into) an account, split over categories. */
+export async function addTransaction(page: Page, options: { account: string | RegExp; total: string; payee?: string; date?: string; direction?: 'out' | 'in'; splits: SplitLine[] }): Promise<void> {
+  await navigateTo(page, 'Transactions');
+  await page.getByRole('button', { name: 'Add transaction' }).click();
+  const dialog = page.getByRole('dialog', { name: /^New transaction in / });
+  if (options.direction === 'in') await dialog.getByText('Money in (income, refund)').click();
+  if (options.date) await dialog.getByLabel('Date').fill(options.date);
+  if (options.payee) await dialog.getByLabel('Payee').fill(options.payee);
+  await choose(dialog, options.direction === 'in' ? 'Received into' : 'Paid from', options.account);
+  await dialog.getByLabel('Total amount').fill(options.total);
+  for (const [index, split] of options.splits.entries()) {
+    if (index > 0) await dialog.getByRole('button', { name: 'Add split' }).click();
+    await choose(dialog, `Category ${index + 1}`, split.category);
+    await dialog.getByLabel(`Amount ${index + 1}`, { exact: true }).fill(split.amount);
+    if (split.memo) await dialog.getByLabel(`Split memo ${index + 1}`).fill(split.memo);
+  }
+  await dialog.getByRole('button', { name: 'Post transaction' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
