@@ -2,6 +2,14 @@ import type { Knex } from 'knex';
 import type { DependencyContainer } from 'tsyringe';
 import type { Actor } from '../../engine/auth/actor.js';
 import { SUPPORTED_CURRENCIES } from '../../engine/money/index.js';
+import { balanceSheetDocument, loadBalanceSheet } from '../../engine/reports/balance-sheet.js';
+import { cashFlowDocument, loadCashFlow } from '../../engine/reports/cash-flow.js';
+import { generalLedgerDocument, loadGeneralLedger } from '../../engine/reports/general-ledger.js';
+import { incomeStatementDocument, loadIncomeStatement } from '../../engine/reports/income-statement.js';
+import { defaultDormantLoanMonths, interEntityAuditDocument, loadInterEntityAudit } from '../../engine/reports/inter-entity-audit.js';
+import { loadScheduleC, scheduleCDocument } from '../../engine/reports/schedule-c.js';
+import { loadTrialBalanceReport, trialBalanceDocument } from '../../engine/reports/trial-balance.js';
+import type { Comparison } from '../../engine/reports/period.js';
 import { loadNetWorth, loadNetWorthHistory, netWorthDocument, netWorthHistoryDocument } from '../../engine/reports/net-worth.js';
 import { intervals, yearToDate, type Interval } from '../../engine/reports/period.js';
 import { reportCsv } from '../../engine/reports/csv.js';
@@ -9,7 +17,7 @@ import { reportPdf } from '../../engine/reports/pdf.js';
 import { fileStem, type ReportDocument } from '../../engine/reports/report-document.js';
 import { RequestInvalid } from '../problem.js';
 import type { RouteRegistry, RouteResult } from '../route.js';
-import { isoDate } from '../schemas.js';
+import { isoDate, uuid } from '../schemas.js';
 import { todayIso } from './entities.js';
 
 export const reportFormats = ['json', 'csv', 'pdf'] as const;
@@ -18,6 +26,7 @@ export type ReportFormat = (typeof reportFormats)[number];
 const formatQuery = { format: { type: 'string', enum: [...reportFormats], default: 'json', description: 'json (default), csv (RFC 4180) or pdf' } } as const;
 const currencyQuery = { currency: { type: 'string', enum: [...SUPPORTED_CURRENCIES], description: "Report in this currency (default: the entity's base currency)" } } as const;
 const periodQuery = { from: isoDate, to: isoDate } as const;
+const compareQuery = { compare: { type: 'string', enum: ['previous', 'last_year'], description: 'Add a comparison column: the previous period of the same length, or the same period last year' } } as const;
 
 interface PeriodParams {
   from?: string;
@@ -80,6 +89,77 @@ export function reportRoutes(routes: RouteRegistry, _container: DependencyContai
       const history = await loadNetWorthHistory(db, actor, { ...period, interval: query.interval, ...(query.currency ? { currency: query.currency } : {}) });
       const name = await householdName(db, actor);
       return respond(query.format, history, () => netWorthHistoryDocument(history, name), fileStem('net-worth-history', name, period.from, period.to));
+    },
+  });
+
+  const statements = [
+    { slug: 'trial-balance', summary: 'Trial balance over a period: opening, debits, credits, closing per account', load: loadTrialBalanceReport, paper: trialBalanceDocument, compare: false },
+    { slug: 'balance-sheet', summary: 'Balance sheet as of the end of the period (assets = liabilities + equity)', load: loadBalanceSheet, paper: balanceSheetDocument, compare: true },
+    { slug: 'income-statement', summary: 'Income statement (profit and loss) over a period', load: loadIncomeStatement, paper: incomeStatementDocument, compare: true },
+    { slug: 'cash-flow', summary: 'Cash-flow statement (indirect method) over a period', load: loadCashFlow, paper: cashFlowDocument, compare: true },
+  ] as const;
+  for (const statement of statements) {
+    routes.add<unknown, PeriodParams & { compare?: Comparison }>({
+      method: 'get',
+      path: `/entities/:entityId/reports/${statement.slug}`,
+      tag: 'Reports',
+      summary: statement.summary,
+      description: 'Period defaults to the year to date. `format=csv|pdf` downloads the same report.',
+      auth: true,
+      query: { ...periodQuery, ...(statement.compare ? compareQuery : {}), ...formatQuery, ...currencyQuery },
+      success: downloads,
+      handler: async ({ db, actor, params, query }) => {
+        const period = periodOf(query);
+        const report = await (statement.load as (db: Knex, actor: Actor, entityId: string, query: object) => Promise<{ entity: { slug: string } }>)(db, actor, params.entityId!, {
+          ...period,
+          ...(query.compare ? { compare: query.compare } : {}),
+          ...(query.currency ? { currency: query.currency } : {}),
+        });
+        return respond(query.format, report, () => (statement.paper as (report: unknown) => ReportDocument)(report), fileStem(statement.slug, report.entity.slug, period.from, period.to));
+      },
+    });
+  }
+  routes.add<unknown, PeriodParams & { accountId?: string }>({
+    method: 'get',
+    path: '/entities/:entityId/reports/general-ledger',
+    tag: 'Reports',
+    summary: 'General ledger: every posting of the period per account, with running balances',
+    description: 'At most 20,000 postings per report: narrow the period or pass `accountId` for more.',
+    auth: true,
+    query: { ...periodQuery, accountId: uuid, ...formatQuery, ...currencyQuery },
+    success: downloads,
+    handler: async ({ db, actor, params, query }) => {
+      const period = periodOf(query);
+      const report = await loadGeneralLedger(db, actor, params.entityId!, { ...period, ...(query.accountId ? { accountId: query.accountId } : {}), ...(query.currency ? { currency: query.currency } : {}) });
+      return respond(query.format, report, () => generalLedgerDocument(report), fileStem('general-ledger', report.entity.slug, period.from, period.to));
+    },
+  });
+  routes.add<unknown, PeriodParams & { dormantLoanMonths?: number }>({
+    method: 'get',
+    path: '/entities/:entityId/reports/inter-entity-audit',
+    tag: 'Reports',
+    summary: "Inter-entity audit of an LLC: every transfer with its paper trail, balances on both sides, capital roll-forward, commingling flags",
+    auth: true,
+    query: { ...periodQuery, dormantLoanMonths: { type: 'integer', minimum: 1, maximum: 120, default: defaultDormantLoanMonths, description: 'Flag a member loan with no repayment for this many months' }, ...formatQuery },
+    success: downloads,
+    handler: async ({ db, actor, params, query }) => {
+      const period = periodOf(query);
+      const report = await loadInterEntityAudit(db, actor, params.entityId!, { ...period, ...(query.dormantLoanMonths ? { dormantLoanMonths: query.dormantLoanMonths } : {}) });
+      return respond(query.format, report, () => interEntityAuditDocument(report), fileStem('inter-entity-audit', report.entity.slug, period.from, period.to));
+    },
+  });
+  routes.add<unknown, { year?: number; format: ReportFormat }>({
+    method: 'get',
+    path: '/entities/:entityId/reports/schedule-c',
+    tag: 'Reports',
+    summary: "The LLC's profit and loss on Schedule C lines for a year, with the year's contributions and draws",
+    auth: true,
+    query: { year: { type: 'integer', minimum: 1900, maximum: 2999, description: 'Calendar year (default: this year)' }, ...formatQuery },
+    success: downloads,
+    handler: async ({ db, actor, params, query }) => {
+      const year = query.year ?? Number(todayIso().slice(0, 4));
+      const report = await loadScheduleC(db, actor, params.entityId!, year);
+      return respond(query.format, report, () => scheduleCDocument(report), fileStem('schedule-c', report.entity.slug, String(year)));
     },
   });
 }
