@@ -18,6 +18,7 @@ import { problem, problemHandler, sendProblem } from './problem.js';
 import { RouteRegistry } from './route.js';
 import { alertRoutes } from './routes/alerts.js';
 import { authRoutes } from './routes/auth.js';
+import { budgetRoutes } from './routes/budget.js';
 import { entityRoutes } from './routes/entities.js';
 import { exportRoutes } from './routes/exports.js';
 import { flowRoutes } from './routes/flows.js';
@@ -49,6 +50,7 @@ export function buildRoutes(container: DependencyContainer): RouteRegistry {
   exportRoutes(routes, container);
   flowRoutes(routes, container);
   alertRoutes(routes, container);
+  budgetRoutes(routes, container);
   reportRoutes(routes, container);
   return routes;
 }

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
 import { AuthService } from './auth/auth-service.js';
+import { BudgetService } from './budget/budget-service.js';
 import type { AppConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { AccountService } from './ledger/accounts.js';
@@ -54,6 +55,7 @@ export function buildContainer(config: AppConfig, database: Database, logger: Lo
   singleton(JournalService, (c) => new JournalService(c.resolve(Tokens.Knex), c.resolve(AuditLog)));
   singleton(InterEntityTransferService, (c) => new InterEntityTransferService(c.resolve(AuditLog)));
   singleton(FlowService, (c) => new FlowService(c.resolve(AuditLog)));
+  singleton(BudgetService, (c) => new BudgetService(c.resolve(AuditLog)));
   singleton(FlowRunner, (c) => new FlowRunner(c.resolve(Tokens.Knex), c.resolve(AuditLog), c.resolve(InterEntityTransferService), c.resolve(Tokens.Logger)));
   // Agenda connects as soon as it is built, so it is built only when something needs it.
   let agenda: AgendaHandle | undefined;

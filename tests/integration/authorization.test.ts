@@ -206,6 +206,12 @@ const candidates: Record<string, { label: string; id: () => string }[]> = {
   alertId: [{ label: "A's alert", id: () => A.alert }],
   // Global: used by the token tests and "succeeds for A", never in the 404 table.
   templateId: [{ label: 'a template', id: () => 'pay-yourself-first' }],
+  // A budget month is not an id: the board of A's entity in any month is A's.
+  month: [{ label: 'a budget month', id: () => '2026-01' }],
+  categoryId: [
+    { label: "A's personal category", id: () => a.account('personal', '5020').id },
+    { label: "A's LLC card (its payment category)", id: () => a.account('llc', '2000').id },
+  ],
 };
 
 /** Routes that succeed for A only with another of A's ids than the first candidate (index into candidates). */
@@ -255,6 +261,16 @@ const bodyBuilders: Record<string, (params: Record<string, string>) => unknown> 
   'POST /flows/preview': () => ({ graph: fixedGraph(a, '1.00') }),
   'PUT /flows/:flowId': () => ({ name: 'Renamed flow', graph: fixedGraph(a, '2.00') }),
   'POST /templates/:templateId/instantiate': () => ({ roles: { checking: a.account('personal', '1000').id, savings: a.account('personal', '1010').id } }),
+  'PUT /entities/:entityId/budget/:month/categories/:categoryId': () => ({ assigned: '10.00' }),
+  'POST /entities/:entityId/budget/:month/move': ({ entityId }) => {
+    const expenses = accountsOfAEntity(entityId!).filter((account) => account.type === 'expense');
+    const from = entityId === a.personal.id ? a.account('personal', '5020').id : expenses[0]!.id;
+    return { fromCategoryId: from, toCategoryId: expenses.find((account) => account.id !== from)!.id, amount: '5.00' };
+  },
+  'POST /entities/:entityId/budget/:month/quick-assign': () => ({ strategy: 'last_month' }),
+  'PUT /entities/:entityId/budget/:month/hold': () => ({ amount: '0.00' }),
+  'PUT /entities/:entityId/budget/layout': () => ({ groups: [] }),
+  'PUT /categories/:categoryId/target': () => ({ kind: 'monthly', amount: '25.00' }),
 };
 
 function bodyFor(spec: RouteSpec, params: Record<string, string>): unknown {
@@ -467,6 +483,8 @@ describe("B's lists and reads never include A's resources", () => {
     flowId: () => B.flow,
     runId: () => B.run,
     templateId: () => 'pay-yourself-first',
+    month: () => '2026-01',
+    categoryId: () => b.account('llc', '6080').id,
   };
   it.each(registry.filter((spec) => spec.method === 'get' && spec.auth).map((spec) => [`${routeKey(spec)} as B shows nothing of A`, spec] as const))('%s', async (_name, spec) => {
     const missing = paramsOf(spec).find((param) => !bIds[param]);
