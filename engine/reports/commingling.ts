@@ -69,8 +69,8 @@ export const normalisePayee = (payee: string): string => payee.normalize('NFKC')
 export const paidForMatchDays = 60;
 
 /**
- * A payment in one entity's books to a vendor the other entity pays, for exactly the amount the
- * other entity pays it — the owner's card paying the LLC's Adobe subscription, or the LLC's
+ * A payment in one entity's books to a vendor the other entity pays (more often, or first), for
+ * exactly the amount the other entity pays it — the owner's card paying the LLC's Adobe subscription, or the LLC's
  * card paying the owner's Netflix — with no expense-paid-for or reimbursement transfer of that
  * amount between them within `paidForMatchDays`.
  */
@@ -97,12 +97,25 @@ export function paidForOtherEntity(
         Math.abs(daysBetween(payment.date, transfer.date)) <= paidForMatchDays &&
         (transfer.fromEntityId === payment.entityId || transfer.toEntityId === payment.entityId),
     );
+  // The vendor (at that amount) belongs to the entity that pays it most often (ties: the first
+  // to pay it); payments to it from the other side are the suspects.
+  const homeOf = new Map<string, string>();
+  for (const [entityId, perEntity] of vendorAmounts) {
+    for (const [key, rows] of perEntity) {
+      const current = homeOf.get(key);
+      const currentRows = current ? vendorAmounts.get(current)!.get(key)! : undefined;
+      const first = (list: ExpensePayment[]) => list.reduce((earliest, row) => (row.date < earliest ? row.date : earliest), '9999-12-31');
+      if (!currentRows || rows.length > currentRows.length || (rows.length === currentRows.length && first(rows) < first(currentRows))) homeOf.set(key, entityId);
+    }
+  }
   const flags: CommingleFlag[] = [];
   for (const payment of payments) {
     if (payment.date < period.from || payment.date > period.to) continue;
     const key = `${normalisePayee(payment.payee)}|${payment.amountMinor}`;
-    const otherEntityPayments = [...vendorAmounts.entries()].filter(([entityId]) => entityId !== payment.entityId && (entityId === llcId || payment.entityId === llcId)).flatMap(([, perEntity]) => perEntity.get(key) ?? []);
-    if (otherEntityPayments.length === 0 || documented(payment)) continue;
+    const home = homeOf.get(key);
+    if (home === undefined || home === payment.entityId || (home !== llcId && payment.entityId !== llcId)) continue;
+    const homePayments = vendorAmounts.get(home)!.get(key)!;
+    if (documented(payment)) continue;
     const byLlc = payment.entityId === llcId;
     const amount = formatMinor(payment.amountMinor, currency);
     flags.push({
@@ -111,7 +124,7 @@ export function paidForOtherEntity(
       message: byLlc
         ? `The LLC paid ${payment.payee} ${amount} on ${payment.date}, a payment the owner makes personally, with no expense-paid-for or reimbursement record.`
         : `The owner paid ${payment.payee} ${amount} on ${payment.date} personally — the LLC pays this vendor the same amount — with no expense-paid-for or reimbursement record.`,
-      transactions: [payment, ...otherEntityPayments.slice(0, 3)].map((row) => ({ entityId: row.entityId, journalId: row.journalId, transferId: null, date: row.date, amount: formatMinor(row.amountMinor, currency), payee: row.payee, memo: row.memo })),
+      transactions: [payment, ...homePayments.slice(0, 3)].map((row) => ({ entityId: row.entityId, journalId: row.journalId, transferId: null, date: row.date, amount: formatMinor(row.amountMinor, currency), payee: row.payee, memo: row.memo })),
     });
   }
   return flags;
