@@ -18,6 +18,7 @@ import { problem, problemHandler, sendProblem } from './problem.js';
 import { RouteRegistry } from './route.js';
 import { alertRoutes } from './routes/alerts.js';
 import { authRoutes } from './routes/auth.js';
+import { bankingRoutes } from './routes/banking.js';
 import { budgetRoutes } from './routes/budget.js';
 import { entityRoutes } from './routes/entities.js';
 import { exportRoutes } from './routes/exports.js';
@@ -50,6 +51,7 @@ export function buildRoutes(container: DependencyContainer): RouteRegistry {
   exportRoutes(routes, container);
   flowRoutes(routes, container);
   alertRoutes(routes, container);
+  bankingRoutes(routes, container);
   budgetRoutes(routes, container);
   reportRoutes(routes, container);
   return routes;
@@ -82,7 +84,8 @@ export function createApp(container: DependencyContainer): express.Express {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: config.bodyLimitBytes, strict: false }));
+  // Plaid's webhook signature covers the raw bytes, so that one route keeps them.
+  api.use(express.json({ limit: config.bodyLimitBytes, strict: false, verify: (req, _res, raw) => void (req.url === '/banking/webhook' && Object.assign(req, { rawBody: raw })) }));
   api.use(
     '/auth',
     rateLimit({

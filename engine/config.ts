@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadBankingConfig, type BankingConfig } from './banking/banking-config.js';
 
 export interface AppConfig {
   port: number;
@@ -21,6 +22,8 @@ export interface AppConfig {
   schedulerName: string;
   /** How often Agenda polls for due jobs (notifications wake it sooner on PostgreSQL). */
   schedulerPollMs: number;
+  /** Plaid (or the local sandbox), access-token encryption keys, the daily bank sync. */
+  banking: BankingConfig;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -64,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runScheduler: env.SLUICE_SCHEDULER !== 'false',
     schedulerName: env.SLUICE_WORKER_NAME ?? `sluice-${process.pid}`,
     schedulerPollMs: positiveInt(env.SLUICE_SCHEDULER_POLL_MS, 1_000, 'SLUICE_SCHEDULER_POLL_MS'),
+    banking: loadBankingConfig(env, dataDir, positiveInt(env.PORT, 3000, 'PORT')),
   };
 }

@@ -16,6 +16,7 @@ import { FlowService } from './flows/flow-service.js';
 import { FlowRunner } from './flows/runner.js';
 import { createAgenda, type AgendaHandle } from './scheduler/agenda-factory.js';
 import { FlowScheduler } from './scheduler/flow-scheduler.js';
+import { registerBanking } from './banking/banking-container.js';
 
 /** Injection tokens for what is not a class of ours (or needs configuration to build). */
 export const Tokens = {
@@ -65,6 +66,7 @@ export function buildContainer(config: AppConfig, database: Database, logger: Lo
     scheduler.define();
     return scheduler;
   });
+  registerBanking(container, config, singleton);
   container.register(disposeToken, { useValue: async () => agenda?.close() });
   return container;
 }

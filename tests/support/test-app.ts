@@ -37,6 +37,11 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     runScheduler: false,
     schedulerName: 'test',
     schedulerPollMs: 200,
+    banking: {
+      plaid: { clientId: undefined, secret: undefined, environment: 'sandbox', basePath: undefined, localSandbox: false, webhookUrl: undefined, redirectUri: undefined, timeoutMs: 10_000 },
+      encryptionKeys: [{ id: 'test', key: randomBytes(32) }],
+      dailySyncCron: '0 6 * * *',
+    },
     ...overrides,
   };
 }
