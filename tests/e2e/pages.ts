@@ -15,8 +15,8 @@ export interface SignedUpUser {
 /** Registers a new user through /register and waits for the dashboard. */
 export async function signUp(page: Page, baseUrl: string, email = `e2e-${randomBytes(4).toString('hex')}@example.com`, password = e2ePassword): Promise<SignedUpUser> {
   await page.goto(`${baseUrl}/register`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel(field('Password')).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
   return { email, password };
@@ -25,8 +25,8 @@ export async function signUp(page: Page, baseUrl: string, email = `e2e-${randomB
 /** Signs in through /login; `expectHeading` is the page it should land on (default the dashboard). */
 export async function signIn(page: Page, baseUrl: string, user: SignedUpUser, expectHeading = 'Dashboard'): Promise<void> {
   if (!page.url().includes('/login')) await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('textbox', { name: 'Email' }).fill(user.email);
+  await page.getByLabel(field('Password')).fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: expectHeading }).waitFor();
 }
@@ -47,8 +47,8 @@ export async function createEntity(page: Page, kind: 'llc' | 'personal', name: s
   await page.getByRole('heading', { level: 1, name: 'Accounts & Entities' }).waitFor();
   await page.getByRole('button', { name: 'New entity' }).click();
   const dialog = page.getByRole('dialog', { name: 'New entity' });
-  await dialog.getByLabel(kind === 'llc' ? 'LLC' : 'Personal', { exact: true }).check();
-  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByRole('radio', { name: kind === 'llc' ? 'LLC' : 'Personal', exact: true }).check();
+  await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
   await dialog.getByRole('button', { name: 'Create entity' }).click();
   await dialog.waitFor({ state: 'hidden' });
   await page.getByRole('heading', { level: 3, name }).waitFor();
@@ -68,7 +68,7 @@ export async function waitForEntity(page: Page, name: string): Promise<void> {
 
 /** Picks an option of a Mantine Select by its label (searchable or not). */
 export async function choose(scope: Page | ReturnType<Page['getByRole']>, label: string, option: string | RegExp): Promise<void> {
-  const input = scope.getByRole('textbox', { name: label, exact: true });
+  const input = scope.getByRole('combobox', { name: label, exact: true });
   await input.click();
   const page = 'page' in scope ? scope.page() : scope;
   await page.getByRole('option', { name: option }).first().click();
@@ -79,7 +79,7 @@ export async function createAccount(page: Page, name: string, type: 'Asset (bank
   await navigateTo(page, 'Accounts & Entities');
   await page.getByRole('button', { name: 'New account' }).click();
   const dialog = page.getByRole('dialog', { name: /^New account in / });
-  await dialog.getByLabel('Account name').fill(name);
+  await dialog.getByRole('textbox', { name: 'Account name', exact: true }).fill(name);
   await choose(dialog, 'Type', type);
   if (subtype) await choose(dialog, 'Subtype', subtype);
   await dialog.getByRole('button', { name: 'Add account' }).click();
@@ -99,18 +99,27 @@ export async function addTransaction(page: Page, options: { account: string | Re
   await page.getByRole('button', { name: 'Add transaction' }).click();
   const dialog = page.getByRole('dialog', { name: /^New transaction in / });
   if (options.direction === 'in') await dialog.getByText('Money in (income, refund)').click();
-  if (options.date) await dialog.getByLabel('Date').fill(options.date);
-  if (options.payee) await dialog.getByLabel('Payee').fill(options.payee);
+  if (options.date) await dialog.getByLabel(field('Date')).fill(options.date);
+  if (options.payee) await dialog.getByRole('textbox', { name: 'Payee', exact: true }).fill(options.payee);
   await choose(dialog, options.direction === 'in' ? 'Received into' : 'Paid from', options.account);
-  await dialog.getByLabel('Total amount').fill(options.total);
+  await dialog.getByRole('textbox', { name: 'Total amount', exact: true }).fill(options.total);
   for (const [index, split] of options.splits.entries()) {
     if (index > 0) await dialog.getByRole('button', { name: 'Add split' }).click();
     await choose(dialog, `Category ${index + 1}`, split.category);
-    await dialog.getByLabel(`Amount ${index + 1}`, { exact: true }).fill(split.amount);
-    if (split.memo) await dialog.getByLabel(`Split memo ${index + 1}`).fill(split.memo);
+    await dialog.getByRole('textbox', { name: `Amount ${index + 1}`, exact: true }).fill(split.amount);
+    if (split.memo) await dialog.getByRole('textbox', { name: `Split memo ${index + 1}`, exact: true }).fill(split.memo);
   }
   await dialog.getByRole('button', { name: 'Post transaction' }).click();
   await dialog.waitFor({ state: 'hidden' });
+}
+
+/**
+ * A label as Mantine renders it: required inputs append " *" to the label text (hidden from the
+ * accessibility tree, but part of what getByLabel matches). Use for inputs without a textbox role
+ * (password, date); text inputs are found by role and accessible name instead.
+ */
+export function field(label: string): RegExp {
+  return new RegExp(`^${escapeRegExp(label)}( \\*)?$`);
 }
 
 function escapeRegExp(text: string): string {

@@ -67,7 +67,7 @@ function Shell() {
               Working in
             </Text>
             <EntitySwitcher />
-            <Button variant="subtle" color="gray.8" leftSection={<IconLogout size={16} aria-hidden />} onClick={onSignOut}>
+            <Button variant="default" leftSection={<IconLogout size={16} aria-hidden />} onClick={onSignOut}>
               Sign out
             </Button>
           </Group>
@@ -84,7 +84,6 @@ function Shell() {
             leftSection={<item.icon size={18} aria-hidden />}
             active={'end' in item && item.end ? location.pathname === '/' : location.pathname.startsWith(item.to)}
             variant="light"
-            color="blue.9"
           />
         ))}
       </AppShell.Navbar>

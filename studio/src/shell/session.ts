@@ -11,9 +11,22 @@ function subscribe(listener: () => void): () => void {
   return onSessionChange(() => listener());
 }
 
+// The token store parses localStorage on every read; React needs the same object until it changes.
+let snapshotText = 'null';
+let snapshot: SessionTokens | null = null;
+function sessionSnapshot(): SessionTokens | null {
+  const tokens = currentSession();
+  const text = JSON.stringify(tokens);
+  if (text !== snapshotText) {
+    snapshotText = text;
+    snapshot = tokens;
+  }
+  return snapshot;
+}
+
 /** The current session (null when signed out); re-renders on sign-in, refresh and sign-out. */
 export function useSession(): SessionTokens | null {
-  return useSyncExternalStore(subscribe, currentSession, currentSession);
+  return useSyncExternalStore(subscribe, sessionSnapshot, sessionSnapshot);
 }
 
 export async function signIn(mode: 'login' | 'register', body: { email: string; password: string; householdName?: string }): Promise<SignedIn> {

@@ -7,7 +7,6 @@ import { Link, useParams } from 'react-router';
 import { api } from '../../api/client';
 import type { Account, RegisterPage } from '../../api/types';
 import { formatDate } from '../../shell/dates';
-import { EntityBadge } from '../../shell/EntityBadge';
 import { useEntityScope } from '../../shell/entity-scope';
 import { formErrorsOf } from '../../shell/form-problems';
 import { MoneyText } from '../../shell/MoneyText';
@@ -195,7 +194,7 @@ export default function AccountRegisterPage() {
                       <Table.Td>{row.payee ?? '—'}</Table.Td>
                       <Table.Td>
                         {row.postingMemo ?? row.memo}
-                        {row.source !== 'manual' && (
+                        {row.source !== 'manual' && row.source !== 'demo' && (
                           <Badge size="xs" variant="light" color="gray" ml={6}>
                             {sourceLabel[row.source] ?? row.source}
                           </Badge>

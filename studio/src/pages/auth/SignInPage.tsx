@@ -85,6 +85,8 @@ export default function SignInPage() {
               description={mode === 'register' ? 'At least 10 characters; a passphrase of a few words works well.' : undefined}
               required
               {...form.getInputProps('password')}
+              // Mantine marks the inner input with data-invalid only; screen readers need aria-invalid.
+              aria-invalid={Boolean(form.errors.password)}
             />
             {mode === 'register' && <TextInput label="Household name" description="Optional, e.g. “Lee household”." {...form.getInputProps('householdName')} />}
             <Button type="submit" loading={form.submitting} fullWidth>

@@ -18,7 +18,7 @@ const pageSize = 25;
 
 export const sourceLabel: Record<string, string> = {
   manual: 'Manual',
-  inter_entity: 'Inter-entity',
+  inter_entity: 'Transfer',
   flow: 'Flow',
   import: 'Import',
   bank: 'Bank',
@@ -131,8 +131,8 @@ function JournalList({ entity }: { entity: Entity }) {
               <Table.Tr>
                 <Table.Th scope="col" w={120}>Date</Table.Th>
                 <Table.Th scope="col">Payee and memo</Table.Th>
-                <Table.Th scope="col">Postings</Table.Th>
-                <Table.Th scope="col" w={120}>Source</Table.Th>
+                <Table.Th scope="col">Postings (debits +, credits −)</Table.Th>
+                <Table.Th scope="col" w={130}>Source</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -214,10 +214,13 @@ function TransferList({ entity, entities }: { entity: Entity; entities: Entity[]
                   </Table.Td>
                   <Table.Td>
                     <Group gap={4} wrap="nowrap">
-                      {fromEntity && <EntityBadge kind={fromEntity.kind} name={fromEntity.name} />}
-                      <Text span aria-label="to">→</Text>
-                      {toEntity && <EntityBadge kind={toEntity.kind} name={toEntity.name} />}
+                      {fromEntity && <EntityBadge kind={fromEntity.kind} />}
+                      <Text span aria-hidden>→</Text>
+                      {toEntity && <EntityBadge kind={toEntity.kind} />}
                     </Group>
+                    <Text size="sm">
+                      {fromEntity?.name ?? '?'} to {toEntity?.name ?? '?'}
+                    </Text>
                   </Table.Td>
                   <Table.Td>{transfer.purpose}</Table.Td>
                   <Table.Td ta="right">

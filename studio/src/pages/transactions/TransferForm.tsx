@@ -288,7 +288,7 @@ export function TransferForm({ entities, currentEntity, onRecorded, onCancel }: 
           {kind === 'loan_repayment' && <TextInput label="Of which interest" inputMode="decimal" placeholder="0.00" autoComplete="off" {...form.getInputProps('interest')} />}
           <TextInput type="date" label="Date" withAsterisk {...form.getInputProps('date')} />
         </Group>
-        <Textarea label="Purpose" withAsterisk description="Why the money moves. It stays on the record of both entities." autosize minRows={2} {...form.getInputProps('purpose')} />
+        <Textarea label="Purpose" withAsterisk description="Why the money moves. It stays on the record of both entities." rows={2} {...form.getInputProps('purpose')} />
         <TextInput label="Document reference" description="Optional: invoice number, loan agreement, receipt link." {...form.getInputProps('documentRef')} />
         {unplaced.length > 0 && (
           <Alert color="red" role="alert" title="Could not preview the transfer">
