@@ -128,13 +128,13 @@ export class BudgetService {
 
   async board(db: Knex, actor: Actor, entityId: string, month: Month): Promise<BoardView> {
     const loaded = await this.load(db, actor, entityId, month);
-    const states = budgetMonths(await loadFacts(db, loaded.entity, loaded.accounts, month), month);
+    const states = budgetMonths(await loadFacts(db, loaded.entity, loaded.accounts), month);
     return boardView(loaded, states[states.length - 1]!);
   }
 
   async sankey(db: Knex, actor: Actor, entityId: string, month: Month): Promise<SankeyView> {
     const loaded = await this.load(db, actor, entityId, month);
-    const facts = await loadFacts(db, loaded.entity, loaded.accounts, month);
+    const facts = await loadFacts(db, loaded.entity, loaded.accounts);
     const lines: SankeyLine[] = [];
     for (const account of loaded.accounts) {
       if (account.role === 'to_be_assigned') {
@@ -395,7 +395,7 @@ export class BudgetService {
   }
 
   private async states(db: Knex, loaded: Loaded, month: Month): Promise<MonthState[]> {
-    return budgetMonths(await loadFacts(db, loaded.entity, loaded.accounts, month), month);
+    return budgetMonths(await loadFacts(db, loaded.entity, loaded.accounts), month);
   }
 
   /** Writes the difference between the wanted and the current assignment of each category. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AccountRow, EntityRow } from '../ledger/types.js';
-import { budgetFacts, budgetRole, type AccountBudgetRole, type BudgetFacts } from './board.js';
-import { monthEnd, type Month } from './month.js';
+import { budgetFacts, budgetRole, type AccountBudgetRole, type AssignmentSum, type BudgetFacts } from './board.js';
+import type { Month } from './month.js';
 import type { Target, TargetKind } from './targets.js';
 
 /**
@@ -33,41 +33,85 @@ export async function budgetAccounts(db: Knex, entity: EntityRow): Promise<Budge
 
 const idsWith = (accounts: readonly BudgetAccount[], roles: readonly AccountBudgetRole[]) => accounts.filter((account) => roles.includes(account.role)).map((account) => account.id);
 
+interface SumRow {
+  accountId: string;
+  month: Month;
+  totalMinor: bigint;
+}
+
 /**
- * Posting sums per (account, month) up to the end of `through`, over the journals that touch
- * an on-budget account (cash or card) of the entity. One statement: the journals are found
- * through the on-budget accounts' (account, date) index, their postings through the journal index.
+ * Posting sums per (account, month) over the whole history, for the journals that touch an
+ * on-budget account (cash or card) of the entity: the entity's postings joined to its account
+ * list, semi-joined (hashed) to the journals found through the on-budget accounts' index.
  */
-export async function loadFacts(db: Knex, entity: EntityRow, accounts: readonly BudgetAccount[], through: Month): Promise<BudgetFacts> {
+async function postingSums(db: Knex, onBudget: readonly string[], counted: readonly string[]): Promise<SumRow[]> {
+  if (onBudget.length === 0) return [];
+  const { rows } = await db.raw<{ rows: { account_id: string; month: string; total: bigint }[] }>(
+    `select p.account_id, to_char(p.date, 'YYYY-MM') as month, sum(p.amount_minor)::bigint as total
+       from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id
+      where p.journal_id in (select q.journal_id from postings q where q.account_id = any(?::uuid[]))
+      group by 1, 2`,
+    [[...counted], [...onBudget]],
+  );
+  return rows.map((row) => ({ accountId: row.account_id, month: row.month, totalMinor: BigInt(row.total) }));
+}
+
+async function assignmentSums(db: Knex, entityId: string): Promise<AssignmentSum[]> {
+  const rows = await db('envelope_assignments').where('entity_id', entityId).groupBy('category_account_id', 'month').select('category_account_id', 'month', db.raw('sum(amount_minor)::bigint as total'));
+  return rows.map((row: { category_account_id: string; month: string; total: bigint }) => ({ categoryId: row.category_account_id, month: row.month, amountMinor: BigInt(row.total) }));
+}
+
+async function heldRows(db: Knex, entityId: string) {
+  const rows = await db('budget_months').where('entity_id', entityId).select('month', 'held_minor');
+  return rows.map((row: { month: string; held_minor: bigint }) => ({ month: row.month, heldMinor: BigInt(row.held_minor) }));
+}
+
+/**
+ * Postings and envelope assignments are append-only (never updated or deleted), so an entity's
+ * sums change only when rows are added: then a count grows. The facts built from them are kept
+ * per entity, keyed by (postings to its accounts: count and largest id; its assignments: count;
+ * what each account is to the budget); every read checks the key with one index-only statement.
+ * Holds are mutable and small: read every time. Reads inside a transaction neither use nor fill
+ * the cache (they may see uncommitted rows).
+ */
+export const factCacheLimits = { entities: 200 } as const;
+const factCache = new Map<string, { key: string; facts: BudgetFacts }>();
+
+async function fingerprint(db: Knex, entityId: string, counted: readonly string[], roles: string): Promise<string> {
+  const { rows } = await db.raw<{ rows: { postings: bigint; last: bigint | null; assignments: bigint }[] }>(
+    `select p.n as postings, p.last, (select count(*) from envelope_assignments where entity_id = ?) as assignments
+       from (select count(*) as n, max(p.id) as last from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id) p`,
+    [entityId, [...counted]],
+  );
+  const row = rows[0];
+  return `${row?.postings ?? 0}:${row?.last ?? 0}:${row?.assignments ?? 0}:${roles}`;
+}
+
+/**
+ * Budget facts over the entity's whole history (the board reads the months it needs: a month's
+ * board never looks at later months).
+ */
+export async function loadFacts(db: Knex, entity: EntityRow, accounts: readonly BudgetAccount[]): Promise<BudgetFacts> {
   const onBudget = idsWith(accounts, ['cash', 'card']);
   const counted = idsWith(accounts, ['cash', 'card', 'expense', 'to_be_assigned']);
-  const end = monthEnd(through);
-  const [postings, assignments, held] = await Promise.all([
-    onBudget.length === 0
-      ? Promise.resolve({ rows: [] as { account_id: string; month: string; total: bigint }[] })
-      : db.raw<{ rows: { account_id: string; month: string; total: bigint }[] }>(
-          `with touched as (
-             select distinct journal_id from postings where account_id = any(?::uuid[]) and date <= ?
-           )
-           select p.account_id, to_char(p.date, 'YYYY-MM') as month, sum(p.amount_minor)::bigint as total
-             from touched t join postings p on p.journal_id = t.journal_id
-            where p.account_id = any(?::uuid[])
-            group by 1, 2`,
-          [onBudget, end, counted],
-        ),
-    db('envelope_assignments')
-      .where('entity_id', entity.id)
-      .andWhere('month', '<=', through)
-      .groupBy('category_account_id', 'month')
-      .select('category_account_id', 'month', db.raw('sum(amount_minor)::bigint as total')),
-    db('budget_months').where('entity_id', entity.id).andWhere('month', '<=', through).select('month', 'held_minor'),
-  ]);
-  return budgetFacts(
-    new Map(accounts.map((account) => [account.id, account.role])),
-    postings.rows.map((row) => ({ accountId: row.account_id, month: row.month, totalMinor: BigInt(row.total) })),
-    assignments.map((row: { category_account_id: string; month: string; total: bigint }) => ({ categoryId: row.category_account_id, month: row.month, amountMinor: BigInt(row.total) })),
-    held.map((row: { month: string; held_minor: bigint }) => ({ month: row.month, heldMinor: BigInt(row.held_minor) })),
-  );
+  const roleMap = new Map(accounts.map((account) => [account.id, account.role]));
+  const build = async () => {
+    const [sums, assignments] = await Promise.all([postingSums(db, onBudget, counted), assignmentSums(db, entity.id)]);
+    return budgetFacts(roleMap, sums, assignments, []);
+  };
+  const withHeld = (facts: BudgetFacts, held: { month: Month; heldMinor: bigint }[]): BudgetFacts => ({ ...facts, held: budgetFacts(roleMap, [], [], held).held });
+  if ((db as Knex & { isTransaction?: boolean }).isTransaction) {
+    const [facts, held] = await Promise.all([build(), heldRows(db, entity.id)]);
+    return withHeld(facts, held);
+  }
+  const roles = accounts.map((account) => `${account.id}=${account.role}`).join(',');
+  const [key, held] = await Promise.all([fingerprint(db, entity.id, counted, roles), heldRows(db, entity.id)]);
+  let entry = factCache.get(entity.id);
+  if (entry?.key !== key) entry = { key, facts: await build() };
+  factCache.delete(entity.id);
+  factCache.set(entity.id, entry); // most recently used last
+  while (factCache.size > factCacheLimits.entities) factCache.delete(factCache.keys().next().value!);
+  return withHeld(entry.facts, held);
 }
 
 /** The first and last month with anything in the books or the budget (undefined when empty). */
@@ -81,7 +125,7 @@ export async function dataSpan(db: Knex, entity: EntityRow, accounts: readonly B
           `select min(x.first)::text as first, max(x.last)::text as last
              from unnest(?::uuid[]) as a(id),
                   lateral (select min(date) as first, max(date) as last from postings where account_id = a.id) x`,
-          [onBudget],
+          [[...onBudget]],
         ),
     db('envelope_assignments').where('entity_id', entity.id).first(db.raw('min(month) as first'), db.raw('max(month) as last')),
   ]);
