@@ -106,7 +106,10 @@ export class ImportService {
     if (format === 'csv') {
       const sample = fileProblem(() => sampleCsv(content));
       const remembered = await this.db('import_mappings').where({ ledger_account_id: account.id }).first('mapping');
-      csv = { ...sample, suggested: (remembered?.mapping as CsvMapping | undefined) ?? sample.suggested, remembered: Boolean(remembered) };
+      // The remembered mapping is offered only if it fits this file (same delimiter, columns exist).
+      const mapping = remembered?.mapping as CsvMapping | undefined;
+      const fits = mapping && mapping.delimiter === sample.delimiter && mappedColumns(mapping).every((column) => column < sample.headers.length);
+      csv = { ...sample, suggested: fits ? mapping : sample.suggested, remembered: Boolean(fits) };
     } else {
       // OFX/QIF: refuse a broken file at upload already.
       fileProblem(() => this.parse(content, format, undefined, account.currency.trim()));
@@ -247,8 +250,9 @@ export class ImportService {
     const format = request.format ?? detectFormat(request.content, request.fileName);
     let mapping = request.mapping;
     if (!mapping && format === 'csv') {
-      const remembered = await db('import_mappings').where({ ledger_account_id: account.id }).first('mapping');
-      mapping = remembered?.mapping as CsvMapping | undefined;
+      const remembered = (await db('import_mappings').where({ ledger_account_id: account.id }).first('mapping'))?.mapping as CsvMapping | undefined;
+      const sample = fileProblem(() => sampleCsv(request.content));
+      mapping = remembered && remembered.delimiter === sample.delimiter && mappedColumns(remembered).every((column) => column < sample.headers.length) ? remembered : sample.suggested;
     }
     const parsed = fileProblem(() => this.parse(request.content, format, mapping, currency));
     if (parsed.currency && parsed.currency !== currency) {
@@ -354,6 +358,10 @@ function batchView(row: Record<string, any>): BatchView {
     createdAt: row.created_at.toISOString(),
     undoneAt: row.undone_at?.toISOString() ?? null,
   };
+}
+
+function mappedColumns(mapping: CsvMapping): number[] {
+  return [mapping.dateColumn, mapping.amountColumn, mapping.debitColumn, mapping.creditColumn, mapping.payeeColumn, mapping.memoColumn, mapping.idColumn].filter((column): column is number => column !== undefined);
 }
 
 function sha256(text: string): string {
