@@ -116,7 +116,7 @@ describe('the Plaid sandbox, through the official client', () => {
     sandbox.setFaults({ serverErrorRate: 0 });
     // The control endpoint sets the same knobs over HTTP.
     const knobs = await fetch(`${sandbox.url}/sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slowRate: 1, slowMs: 30 }) });
-    expect((await knobs.json()).faults).toMatchObject({ slowRate: 1, slowMs: 30 });
+    expect(((await knobs.json()) as { faults: unknown }).faults).toMatchObject({ slowRate: 1, slowMs: 30 });
     const started = Date.now();
     await client.accountsGet({ access_token: other.access_token });
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
