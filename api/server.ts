@@ -6,6 +6,8 @@ import { openDatabase } from '../engine/db/database.js';
 import { seedDemoIfEmpty } from '../engine/demo/demo-household.js';
 import { logRedactPaths } from '../engine/security/index.js';
 import { createApp } from './app.js';
+import { BankSyncJobs } from '../engine/banking/bank-sync-job.js';
+import { startLocalPlaidIfUnconfigured } from '../sandbox/plaid/embedded.js';
 
 /** `npm start`: migrate, seed the demo household on an empty database, serve the API. */
 async function main(): Promise<void> {
@@ -13,13 +15,16 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' } });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ mode: database.mode, dataDir: database.mode === 'embedded' ? config.dataDir : undefined }, 'database ready, migrations applied');
+  const plaidSandbox = await startLocalPlaidIfUnconfigured(config, logger);
   const container = buildContainer(config, database, logger);
   if (config.seedDemo) {
     const demo = await seedDemoIfEmpty(container);
     if (demo.created) logger.info({ email: demo.email }, `demo household created; sign in with ${demo.email} / the password in README.md`);
   }
   if (config.runScheduler) {
+    container.resolve(BankSyncJobs).define();
     await container.resolve(FlowScheduler).start();
+    await container.resolve(BankSyncJobs).start();
     logger.info('scheduler started (Agenda on the same database)');
   }
   const app = createApp(container);
@@ -28,7 +33,7 @@ async function main(): Promise<void> {
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    server.close(() => void disposeContainer(container).then(() => database.close()).then(() => process.exit(0)));
+    server.close(() => void disposeContainer(container).then(() => plaidSandbox?.close()).then(() => database.close()).then(() => process.exit(0)));
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
