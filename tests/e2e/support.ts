@@ -52,6 +52,8 @@ export async function launchBrowser(): Promise<E2eBrowser> {
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1440, height: 900 },
+    // axe is injected as an inline script, which the API's CSP (script-src 'self') rightly refuses.
+    bypassCSP: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = context.pages()[0] ?? (await context.newPage());
