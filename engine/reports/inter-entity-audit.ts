@@ -361,10 +361,11 @@ export async function loadInterEntityAudit(db: Knex, actor: Actor, entityId: str
     }
   }
 
-  const entityIds = [llc.id, ...ownerIds];
-  const payments = await loadExpensePayments(db, entityIds, addMonths(query.from, -vendorHistoryMonths), query.to);
+  const expenseIds = allAccounts.filter((account) => account.type === 'expense').map((account) => account.id);
+  const cashIds = allAccounts.filter((account) => (cashSubtypes as readonly string[]).includes(account.subtype)).map((account) => account.id);
+  const payments = await loadExpensePayments(db, expenseIds, addMonths(query.from, -vendorHistoryMonths), query.to);
   flags.push(...paidForOtherEntity(payments, facts, llc.id, query, currency));
-  const moves = await loadCashMoves(db, entityIds, addDays(query.from, -3), addDays(query.to, 3));
+  const moves = await loadCashMoves(db, cashIds, addDays(query.from, -3), addDays(query.to, 3));
   flags.push(...unrecordedBankTransfers(moves.filter((move) => move.entityId === llc.id || ownerEntityIds.has(move.entityId)), entityName, query, currency).filter((flag) => flag.transactions.some((row) => row.entityId === llc.id)));
 
   const flagOrder = ['high', 'medium'];
@@ -388,42 +389,42 @@ export async function loadInterEntityAudit(db: Knex, actor: Actor, entityId: str
 
 const cashOrCard = [...cashSubtypes, 'credit_card'];
 
-/** Expenses paid from cash or a card, with a payee, outside inter-entity transfers and reversals. */
-async function loadExpensePayments(db: Knex, entityIds: string[], from: IsoDate, to: IsoDate): Promise<ExpensePayment[]> {
+/** Expenses paid from cash or a card, with a payee, outside inter-entity transfers and reversals (through the (account_id, date) index). */
+async function loadExpensePayments(db: Knex, expenseAccountIds: string[], from: IsoDate, to: IsoDate): Promise<ExpensePayment[]> {
+  if (expenseAccountIds.length === 0) return [];
   const { rows } = await db.raw<{ rows: { entity_id: string; journal_id: string; date: IsoDate; payee: string; memo: string; amount_minor: bigint }[] }>(
     `select p.entity_id, p.journal_id, p.date, j.payee, j.memo, sum(p.amount_minor)::bigint as amount_minor
        from postings p
-       join accounts a on a.id = p.account_id and a.type = 'expense'
        join journals j on j.id = p.journal_id
-      where p.entity_id = any(?::uuid[]) and p.date between ? and ?
+      where p.account_id = any(?::uuid[]) and p.date between ? and ?
         and j.payee is not null and j.inter_entity_transfer_id is null and j.reverses_journal_id is null
         and not exists (select 1 from journals r where r.reverses_journal_id = j.id)
         and exists (select 1 from postings q join accounts qa on qa.id = q.account_id
                      where q.journal_id = j.id and q.amount_minor < 0 and qa.subtype = any(?::text[]))
       group by p.entity_id, p.journal_id, p.date, j.payee, j.memo
      having sum(p.amount_minor) > 0`,
-    [entityIds, from, to, cashOrCard],
+    [expenseAccountIds, from, to, cashOrCard],
   );
   return rows.map((row) => ({ entityId: row.entity_id, journalId: row.journal_id, date: row.date, payee: row.payee, memo: row.memo, amountMinor: row.amount_minor }));
 }
 
 /** Postings to cash accounts in journals that are not transfers, reversals or internal moves. */
-async function loadCashMoves(db: Knex, entityIds: string[], from: IsoDate, to: IsoDate): Promise<CashMove[]> {
+async function loadCashMoves(db: Knex, cashAccountIds: string[], from: IsoDate, to: IsoDate): Promise<CashMove[]> {
+  if (cashAccountIds.length === 0) return [];
   const { rows } = await db.raw<{ rows: { entity_id: string; journal_id: string; date: IsoDate; amount_minor: bigint; payee: string | null; memo: string; non_operating: boolean }[] }>(
     `select p.entity_id, p.journal_id, p.date, sum(p.amount_minor)::bigint as amount_minor, j.payee, j.memo,
             bool_or(exists (select 1 from postings q join accounts qa on qa.id = q.account_id
                              where q.journal_id = j.id and qa.type in ('asset', 'liability', 'equity') and not (qa.subtype = any(?::text[])))) as non_operating
        from postings p
-       join accounts a on a.id = p.account_id and a.subtype = any(?::text[])
        join journals j on j.id = p.journal_id
-      where p.entity_id = any(?::uuid[]) and p.date between ? and ?
+      where p.account_id = any(?::uuid[]) and p.date between ? and ?
         and j.inter_entity_transfer_id is null and j.reverses_journal_id is null
         and not exists (select 1 from journals r where r.reverses_journal_id = j.id)
         and exists (select 1 from postings q join accounts qa on qa.id = q.account_id
                      where q.journal_id = j.id and not (qa.subtype = any(?::text[])))
       group by p.entity_id, p.journal_id, p.date, j.payee, j.memo
      having sum(p.amount_minor) <> 0`,
-    [cashOrCard, [...cashSubtypes], entityIds, from, to, cashOrCard],
+    [cashOrCard, cashAccountIds, from, to, cashOrCard],
   );
   return rows.map((row) => ({ entityId: row.entity_id, journalId: row.journal_id, date: row.date, amountMinor: row.amount_minor, payee: row.payee, memo: row.memo, nonOperatingCounter: row.non_operating }));
 }
