@@ -36,9 +36,23 @@ export type DedupeVerdict =
 
 export const fuzzyWindowDays = 3;
 
+const normalizedCache = new Map<string, string>();
+/** Bound on remembered normalisations (a file repeats a few hundred payees; memory stays flat). */
+const normalizedCacheMax = 20_000;
+
 /** Lower-case letters and digits only, runs of digits dropped (card numbers, store numbers). */
 export function normalizePayee(payee: string | null): string {
-  return (payee ?? '')
+  if (payee === null) return '';
+  const cached = normalizedCache.get(payee);
+  if (cached !== undefined) return cached;
+  const normalized = normalizeUncached(payee);
+  if (normalizedCache.size >= normalizedCacheMax) normalizedCache.clear();
+  normalizedCache.set(payee, normalized);
+  return normalized;
+}
+
+function normalizeUncached(payee: string): string {
+  return payee
     .normalize('NFKD')
     .toLowerCase()
     .replace(/[\u0300-\u036f]/g, '')
@@ -77,7 +91,11 @@ export function similarPayees(a: string | null, b: string | null): boolean {
 
 /** Identity of an id-less row: its content and which of the file's identical rows it is. */
 export function contentHash(row: IncomingRow, occurrence: number): string {
-  return createHash('sha256').update(`${row.date}|${row.amountMinor}|${normalizePayee(row.payee)}|${occurrence}`).digest('base64url').slice(0, 32);
+  return contentHashOfKey(`${row.date}|${row.amountMinor}|${normalizePayee(row.payee)}`, occurrence);
+}
+
+function contentHashOfKey(key: string, occurrence: number): string {
+  return createHash('sha256').update(`${key}|${occurrence}`).digest('base64url').slice(0, 32);
 }
 
 const dayNumber = (iso: IsoDate) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
@@ -112,7 +130,7 @@ export function dedupe(incoming: readonly IncomingRow[], existing: readonly Exis
     const key = `${row.date}|${row.amountMinor}|${normalizePayee(row.payee)}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
-    const hash = contentHash(row, occurrence);
+    const hash = contentHashOfKey(key, occurrence);
     hashes[index] = hash;
     const match = byHash.get(hash);
     if (match) {
