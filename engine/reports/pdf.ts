@@ -7,6 +7,28 @@ import type { ReportDocument, ReportTable } from './report-document.js';
  * after a page break, totals in bold, and "Page n of N" in the footer.
  */
 const margin = 48;
+
+/** Characters beyond Latin-1 that the standard fonts' WinAnsi encoding still has. */
+const winAnsiExtras = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+
+/**
+ * The standard PDF fonts only speak WinAnsi; anything else would print as garbage. Accented
+ * letters lose their accent only if WinAnsi lacks them, a minus sign becomes a hyphen, and what
+ * cannot be written at all becomes "?" — visibly missing rather than silently wrong.
+ */
+export function pdfText(text: string): string {
+  let out = '';
+  for (const char of text.replace(/\u2212/g, '-')) {
+    const code = char.codePointAt(0)!;
+    if ((code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || winAnsiExtras.has(char)) out += char;
+    else if (code < 0x20) out += ' ';
+    else {
+      const plain = char.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      out += [...plain].every((part) => part.codePointAt(0)! <= 0x7e) && plain.length > 0 ? plain : '?';
+    }
+  }
+  return out;
+}
 const rowHeight = 15;
 const fontSize = 8.5;
 
@@ -32,8 +54,8 @@ export async function reportPdf(document: ReportDocument, generatedAt: Date = ne
     doc.font('Helvetica').fontSize(9.5);
     for (const [label, value] of document.summary) {
       if (y + rowHeight > bottom()) y = newPage(doc, document, width);
-      doc.font('Helvetica').text(label, margin, y, { width: width * 0.6, lineBreak: false, ellipsis: true });
-      doc.font('Helvetica-Bold').text(value, margin + width * 0.6, y, { width: width * 0.4, align: 'right', lineBreak: false });
+      doc.font('Helvetica').text(pdfText(label), margin, y, { width: width * 0.6, lineBreak: false, ellipsis: true });
+      doc.font('Helvetica-Bold').text(pdfText(value), margin + width * 0.6, y, { width: width * 0.4, align: 'right', lineBreak: false });
       y += rowHeight;
     }
     y += 8;
@@ -43,9 +65,9 @@ export async function reportPdf(document: ReportDocument, generatedAt: Date = ne
 
   for (const note of document.notes ?? []) {
     doc.font('Helvetica-Oblique').fontSize(8);
-    const height = doc.heightOfString(note, { width });
+    const height = doc.heightOfString(pdfText(note), { width });
     if (y + height > bottom()) y = newPage(doc, document, width);
-    doc.text(note, margin, y, { width });
+    doc.text(pdfText(note), margin, y, { width });
     y += height + 4;
   }
 
@@ -68,10 +90,10 @@ export async function reportPdf(document: ReportDocument, generatedAt: Date = ne
 
 function pageHeader(doc: PDFKit.PDFDocument, document: ReportDocument, width: number): number {
   let y = margin;
-  doc.fillColor('black').font('Helvetica-Bold').fontSize(15).text(document.title, margin, y, { width, lineBreak: false, ellipsis: true });
+  doc.fillColor('black').font('Helvetica-Bold').fontSize(15).text(pdfText(document.title), margin, y, { width, lineBreak: false, ellipsis: true });
   y += 20;
-  doc.font('Helvetica').fontSize(10).text(document.subject, margin, y, { width: width * 0.65, lineBreak: false, ellipsis: true });
-  doc.text(`${document.period} · ${document.currency}`, margin + width * 0.35, y, { width: width * 0.65, align: 'right', lineBreak: false });
+  doc.font('Helvetica').fontSize(10).text(pdfText(document.subject), margin, y, { width: width * 0.65, lineBreak: false, ellipsis: true });
+  doc.text(pdfText(`${document.period} · ${document.currency}`), margin + width * 0.35, y, { width: width * 0.65, align: 'right', lineBreak: false });
   y += 16;
   doc.moveTo(margin, y).lineTo(margin + width, y).lineWidth(0.8).stroke();
   return y + 10;
@@ -94,7 +116,7 @@ function typesetTable(doc: PDFKit.PDFDocument, document: ReportDocument, table: 
     doc.font(font).fontSize(fontSize);
     cells.forEach((cell, index) => {
       if (index >= widths.length) return;
-      doc.text(cell, lefts[index]! + cellPad, y + 3, { width: widths[index]! - 2 * cellPad, align: table.columns[index]?.align ?? 'left', lineBreak: false, ellipsis: true });
+      doc.text(pdfText(cell), lefts[index]! + cellPad, y + 3, { width: widths[index]! - 2 * cellPad, align: table.columns[index]?.align ?? 'left', lineBreak: false, ellipsis: true });
     });
   };
   const columnHeadings = () => {
@@ -105,7 +127,7 @@ function typesetTable(doc: PDFKit.PDFDocument, document: ReportDocument, table: 
 
   if (y + rowHeight * 3 > bottom()) y = newPage(doc, document, width);
   if (table.heading) {
-    doc.font('Helvetica-Bold').fontSize(11).text(table.heading, margin, y, { width, lineBreak: false, ellipsis: true });
+    doc.font('Helvetica-Bold').fontSize(11).text(pdfText(table.heading), margin, y, { width, lineBreak: false, ellipsis: true });
     y += 17;
   }
   columnHeadings();
@@ -113,7 +135,7 @@ function typesetTable(doc: PDFKit.PDFDocument, document: ReportDocument, table: 
     if (y + rowHeight > bottom()) {
       y = newPage(doc, document, width);
       if (table.heading) {
-        doc.font('Helvetica-Oblique').fontSize(9).text(`${table.heading} (continued)`, margin, y, { width, lineBreak: false });
+        doc.font('Helvetica-Oblique').fontSize(9).text(pdfText(`${table.heading} (continued)`), margin, y, { width, lineBreak: false });
         y += 14;
       }
       columnHeadings();

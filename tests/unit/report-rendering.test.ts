@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvField, reportCsv } from '../../engine/reports/csv.js';
-import { reportPdf } from '../../engine/reports/pdf.js';
+import { pdfText, reportPdf } from '../../engine/reports/pdf.js';
 import { fileStem, type ReportDocument } from '../../engine/reports/report-document.js';
 
 const document: ReportDocument = {
@@ -45,6 +45,12 @@ describe('CSV', () => {
 });
 
 describe('PDF', () => {
+  it('writes only what the standard fonts can show', () => {
+    expect(pdfText('Zoë’s Café — €12 · 50%')).toBe('Zoë’s Café — €12 · 50%');
+    expect(pdfText('Łódź − 日本')).toBe('?ódz - ??');
+    expect(pdfText('line\nbreak')).toBe('line break');
+  });
+
   it('typesets a long report over several pages, numbered, with the title on each page', async () => {
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
     const long: ReportDocument = { ...document, tables: [{ ...document.tables[0]!, rows: Array.from({ length: 200 }, (_, index) => ({ cells: [`Account ${index}`, `${index}.00`] })) }] };
