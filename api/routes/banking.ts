@@ -229,13 +229,18 @@ export function bankingRoutes(routes: RouteRegistry, container: DependencyContai
     path: '/banking/imports/files',
     tag: 'Bank data',
     summary: 'Upload a statement file (CSV, OFX/QFX, QIF) as the raw request body; CSV answers its first rows and a suggested mapping',
-    description: `Send the file bytes with a non-JSON content type (text/csv, application/x-ofx, application/octet-stream). At most ${importFileBytesMax} bytes.`,
+    description: `Send the file bytes with a non-JSON content type (text/csv, application/x-ofx, application/octet-stream), at most ${importFileBytesMax} bytes; or, within the JSON body limit, {"content": "<the file as text>"}.`,
     auth: true,
     query: { accountId: uuid, fileName: shortText(255) },
     success: { status: 201, description: '{fileId, format, csv?}' },
     handler: async ({ req, actor, query }) => {
       if (!query.accountId) throw new RuleViolation('say which account the file is for', [{ field: '/query/accountId', message: 'is required', code: 'required' }]);
-      const bytes = await readRawBody(req, importFileBytesMax);
+      // The raw file, or (for the studio's JSON client, small files) {"content": "<text>"}.
+      const json = req.is('application/json') ? (req.body as { content?: unknown } | undefined) : undefined;
+      if (json !== undefined && (typeof json?.content !== 'string' || Object.keys(json).some((key) => key !== 'content'))) {
+        throw new RuleViolation('send the file as the raw body, or as {"content": "<the file as text>"}', [{ field: '/content', message: 'must be the file as text', code: 'required' }]);
+      }
+      const bytes = json ? Buffer.from(json.content as string, 'utf8') : await readRawBody(req, importFileBytesMax);
       return { status: 201, body: await imports.upload(actor, query.accountId, query.fileName ?? null, bytes) };
     },
   });

@@ -133,7 +133,11 @@ describe('file import', () => {
     const empty = await upload(checking, 'empty.csv', Buffer.alloc(0));
     expect(empty.status).toBe(422);
     const json = await upload(checking, 'x.json', Buffer.from('{"a":1}'), 'application/json');
-    expect(json.status).toBe(415);
+    expect(json.status).toBe(422);
+    expect(json.body.errors[0]).toMatchObject({ field: '/content' });
+    // The studio's JSON form of an upload.
+    const viaJson = await api().post('/api/v1/banking/imports/files').query({ accountId: checking, fileName: 'x.csv' }).set(h.auth).send({ content: 'date,amount\n2026-01-01,1.00\n' });
+    expect(viaJson.status).toBe(201);
     const currency = await upload(checking, 'utf-8.qfx');
     expect(currency.status).toBe(201);
     const preview = await api().post('/api/v1/banking/imports/preview').set(h.auth).send({ fileId: currency.body.fileId });
