@@ -202,6 +202,39 @@ describe('commingling flags, each on a constructed case', () => {
   });
 });
 
+describe('a transfer made by a flow and approved', () => {
+  it('shows who approved it and the flow run that made it', async () => {
+    const h = await createHousehold(t.app);
+    const { journal, id, audit } = helpers(h);
+    await journal('llc', '2026-01-05', 'Northwind', 'Invoice', [['checking', '3000.00'], ['4000', '-3000.00']]);
+    const position = { x: 0, y: 0 };
+    const graph = {
+      nodes: [
+        { id: 'go', type: 'trigger.manual', data: {}, position },
+        { id: 'amount', type: 'source.fixed', data: { amount: '500.00', accountId: id('llc', 'checking') }, position },
+        { id: 'approve', type: 'approval', data: { note: 'Draw 500?' }, position },
+        { id: 'draw', type: 'transfer', data: { toAccountId: id('personal', 'checking'), memo: 'Owner draw', kind: 'owner_draw', purpose: 'Owner draw approved by the member' }, position },
+      ],
+      edges: [
+        { id: 'e1', source: 'go', sourceHandle: 'start', target: 'amount', targetHandle: 'start' },
+        { id: 'e2', source: 'amount', sourceHandle: 'out', target: 'approve', targetHandle: 'in' },
+        { id: 'e3', source: 'approve', sourceHandle: 'out', target: 'draw', targetHandle: 'in' },
+      ],
+    };
+    const flow = await request(t.app).post('/api/v1/flows').set(h.auth).send({ name: 'Approved draw', graph });
+    expect(flow.status, flow.text).toBe(201);
+    const run = await request(t.app).post(`/api/v1/flows/${flow.body.id}/runs`).set(h.auth).set('Idempotency-Key', `draw-${h.userId}`).send({});
+    expect(run.status, run.text).toBe(201);
+    const approved = await request(t.app).post(`/api/v1/runs/${run.body.id}/approve`).set(h.auth).send({});
+    expect(approved.status, approved.text).toBe(200);
+    const me = await request(t.app).get('/api/v1/me').set(h.auth);
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await audit({ from: '2026-01-01', to: today > '2026-12-31' ? today : '2026-12-31' });
+    const draw = report.transfers.find((transfer: { purpose: string }) => transfer.purpose === 'Owner draw approved by the member');
+    expect(draw).toMatchObject({ flowRunId: run.body.id, approvedBy: { userId: h.userId, email: me.body.user.email }, amount: '500.00' });
+  });
+});
+
 describe('the demo household', () => {
   it('has no commingling: only its undocumented monthly draws are listed', async () => {
     const login = await request(t.app).post('/api/v1/auth/login').send({ email: demoEmail, password: demoPassword });
