@@ -131,4 +131,27 @@ describe('the budget board', () => {
     expect(screen.getByRole('button', { name: 'Edit target for Rent' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Previous month, March 2026' })).toBeEnabled();
   });
+
+  it('arranges categories: order, hidden, groups, sent as one layout', async () => {
+    const api = fakeApi({
+      [boardPath]: () => ({ body: board() }),
+      [sankeyPath]: emptySankey,
+      [`PUT /entities/${personal.id}/budget/layout`]: () => ({ body: { groups: [] } }),
+    });
+    renderBoard();
+    await userEvent.click(await screen.findByRole('button', { name: 'Arrange categories' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Move Fun Money up' }));
+    await userEvent.click(screen.getByRole('checkbox', { name: 'Hide Groceries' }));
+    await userEvent.type(screen.getByRole('textbox', { name: 'New group' }), 'Savings');
+    await userEvent.click(screen.getByRole('button', { name: 'Add group' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Save layout' }));
+    await waitFor(() => expect(api.writes()).toHaveLength(1));
+    expect(api.writes()[0]!.body).toEqual({
+      groups: [
+        { name: 'Spending', hidden: false, categories: [{ id: ids.rent, hidden: false }, { id: ids.fun, hidden: false }, { id: ids.groceries, hidden: true }] },
+        { name: 'Credit card payments', hidden: false, categories: [{ id: ids.card, hidden: false }] },
+        { name: 'Savings', hidden: false, categories: [] },
+      ],
+    });
+  });
 });

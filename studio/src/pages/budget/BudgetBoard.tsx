@@ -7,6 +7,7 @@ import { currencyExponent } from '../../shell/money';
 import { MoneyText } from '../../shell/MoneyText';
 import { AssignedCell, type CellMove } from './AssignedCell';
 import { HoldModal, MoveMoneyModal, TargetModal } from './BudgetActions';
+import { LayoutModal } from './LayoutModal';
 import { budgetApi, budgetKeys, type Board, type BoardCategory, type QuickStrategy } from './budget-api';
 import { BudgetSankey } from './BudgetSankey';
 import { monthLabel } from './months';
@@ -27,6 +28,7 @@ export function BudgetBoard({ entity, month, onMonthChange }: { entity: Entity; 
   const [moveOpen, setMoveOpen] = useState(false);
   const [holdOpen, setHoldOpen] = useState(false);
   const [resetOpen, setResetOpen] = useState(false);
+  const [layoutOpen, setLayoutOpen] = useState(false);
   const [targetFor, setTargetFor] = useState<BoardCategory | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const cells = useRef<(HTMLInputElement | null)[]>([]);
@@ -141,7 +143,12 @@ export function BudgetBoard({ entity, month, onMonthChange }: { entity: Entity; 
         </Alert>
       )}
 
-      <Checkbox label="Show hidden categories" checked={showHidden} onChange={(event) => setShowHidden(event.currentTarget.checked)} />
+      <Group justify="space-between">
+        <Checkbox label="Show hidden categories" checked={showHidden} onChange={(event) => setShowHidden(event.currentTarget.checked)} />
+        <Button variant="subtle" size="xs" onClick={() => setLayoutOpen(true)}>
+          Arrange categories
+        </Button>
+      </Group>
 
       <Table striped={false} highlightOnHover verticalSpacing={4} aria-label={`Budget of ${entity.name} for ${monthLabel(month)}`}>
         <Table.Thead>
@@ -264,6 +271,17 @@ export function BudgetBoard({ entity, month, onMonthChange }: { entity: Entity; 
           }}
           onClear={async () => {
             await budgetApi.clearTarget(targetFor.id);
+            await queryClient.invalidateQueries({ queryKey: budgetKeys.entity(entity.id) });
+          }}
+        />
+      )}
+      {layoutOpen && (
+        <LayoutModal
+          opened
+          onClose={() => setLayoutOpen(false)}
+          groups={data.groups}
+          onSave={async (body) => {
+            await budgetApi.layout(entity.id, body);
             await queryClient.invalidateQueries({ queryKey: budgetKeys.entity(entity.id) });
           }}
         />

@@ -74,4 +74,6 @@ export const budgetApi = {
   reset: (entityId: string, month: string) => api<Board>(`${base(entityId, month)}/reset`, { method: 'POST', body: {} }),
   setTarget: (categoryId: string, body: { kind: TargetKind; amount: string; byMonth?: string }) => api(`/categories/${categoryId}/target`, { method: 'PUT', body }),
   clearTarget: (categoryId: string) => api(`/categories/${categoryId}/target`, { method: 'DELETE' }),
+  layout: (entityId: string, body: { groups: { id?: string; name: string; hidden: boolean; categories: { id: string; hidden: boolean }[] }[] }) =>
+    api(`/entities/${entityId}/budget/layout`, { method: 'PUT', body }),
 };
