@@ -6,7 +6,7 @@ import { NotFound, RuleViolation, type FieldProblem } from '../errors.js';
 import { findEntity } from '../ledger/scope.js';
 import type { EntityRow } from '../ledger/types.js';
 import { formatMinor, MAX_AMOUNT_MINOR, MoneyError, parseMoney } from '../money/index.js';
-import { budgetMonths, needOf, quickAssign, type CategoryKind, type MonthState, type PlannedCategory, type QuickStrategy } from './board.js';
+import { budgetMonths, needOf, quickAssign, type BudgetFacts, type CategoryKind, type MonthState, type PlannedCategory, type QuickStrategy } from './board.js';
 import { budgetAccounts, categoryGroups, categorySettings, dataSpan, loadFacts, lockEntityBudget, type BudgetAccount, type CategorySettings, type GroupRow } from './budget-store.js';
 import { addMonths, compareMonths, maxMonth, minMonth, type Month } from './month.js';
 import { sankeyOf, type SankeyLine } from './sankey.js';
@@ -167,9 +167,10 @@ export class BudgetService {
     const wanted = parseAmount(amount, loaded.entity.base_currency, '/assigned');
     const states = await this.states(trx, loaded, month);
     const before = states[states.length - 1]!.categories.get(category.id)!.assignedMinor;
-    await this.writeAssignments(trx, actor, loaded, month, new Map([[category.id, wanted]]), states, 'board');
+    const changes = new Map([[category.id, wanted]]);
+    await this.writeAssignments(trx, actor, loaded, month, changes, states, 'board');
     await this.record(trx, actor, loaded, 'budget.assign', `${category.id}:${month}`, { assigned: this.money(loaded, before) }, { assigned: this.money(loaded, wanted) });
-    return this.board(trx, actor, entityId, month);
+    return this.after(loaded, month, states, { assigned: changes });
   }
 
   async move(trx: Knex.Transaction, actor: Actor, entityId: string, month: Month, request: { fromCategoryId: string; toCategoryId: string; amount: string }): Promise<BoardView> {
@@ -203,7 +204,7 @@ export class BudgetService {
     ]);
     await this.writeAssignments(trx, actor, loaded, month, next, states, 'move', `Moved ${this.money(loaded, amountMinor)} from ${from!.name} to ${to!.name}`.slice(0, 200));
     await this.record(trx, actor, loaded, 'budget.move', month, undefined, { fromCategoryId: from!.id, toCategoryId: to!.id, amount: this.money(loaded, amountMinor) });
-    return this.board(trx, actor, entityId, month);
+    return this.after(loaded, month, states, { assigned: next });
   }
 
   async quickAssign(trx: Knex.Transaction, actor: Actor, entityId: string, month: Month, request: { strategy: QuickStrategy; categoryIds?: string[] }): Promise<BoardView> {
@@ -223,7 +224,7 @@ export class BudgetService {
       strategy: request.strategy,
       changes: [...changes].map(([categoryId, assigned]) => ({ categoryId, assigned: this.money(loaded, assigned) })),
     });
-    return this.board(trx, actor, entityId, month);
+    return this.after(loaded, month, states, { assigned: changes });
   }
 
   /** Holds money for next month: it leaves this month's To be assigned and arrives in the next one's. */
@@ -244,7 +245,7 @@ export class BudgetService {
       .onConflict(['entity_id', 'month'])
       .merge(['held_minor', 'updated_by', 'updated_at']);
     await this.record(trx, actor, loaded, 'budget.hold', month, { held: this.money(loaded, current.heldMinor) }, { held: this.money(loaded, heldMinor) });
-    return this.board(trx, actor, entityId, month);
+    return this.after(loaded, month, states, { heldMinor });
   }
 
   /** Sets every category's assignment of the month back to zero and releases the hold. */
@@ -259,7 +260,7 @@ export class BudgetService {
       assigned: [...zeroes.keys()].map((categoryId) => ({ categoryId, assigned: this.money(loaded, current.categories.get(categoryId)!.assignedMinor) })),
       held: this.money(loaded, current.heldMinor),
     });
-    return this.board(trx, actor, entityId, month);
+    return this.after(loaded, month, states, { assigned: zeroes, heldMinor: 0n });
   }
 
   async setTarget(trx: Knex.Transaction, actor: Actor, categoryId: string, request: TargetRequest): Promise<{ categoryId: string; target: TargetView }> {
@@ -394,8 +395,26 @@ export class BudgetService {
     return this.load(trx, actor, entityId, month);
   }
 
-  private async states(db: Knex, loaded: Loaded, month: Month): Promise<MonthState[]> {
-    return budgetMonths(await loadFacts(db, loaded.entity, loaded.accounts), month);
+  private async states(db: Knex, loaded: Loaded, month: Month): Promise<MonthState[] & { facts: BudgetFacts }> {
+    const facts = await loadFacts(db, loaded.entity, loaded.accounts);
+    return Object.assign(budgetMonths(facts, month), { facts });
+  }
+
+  /**
+   * The board after a write, from the facts the write read (under the entity's lock) plus what it
+   * changed: new assigned amounts and/or this month's hold. No second read of the history.
+   */
+  private after(loaded: Loaded, month: Month, states: { facts: BudgetFacts }, change: { assigned?: ReadonlyMap<string, bigint>; heldMinor?: bigint }): BoardView {
+    const assigned = new Map(states.facts.assigned);
+    for (const [categoryId, amountMinor] of change.assigned ?? []) {
+      const perMonth = new Map(assigned.get(categoryId) ?? []);
+      perMonth.set(month, amountMinor);
+      assigned.set(categoryId, perMonth);
+    }
+    const held = new Map(states.facts.held);
+    if (change.heldMinor !== undefined) held.set(month, change.heldMinor);
+    const next = budgetMonths({ ...states.facts, assigned, held }, month);
+    return boardView(loaded, next[next.length - 1]!);
   }
 
   /** Writes the difference between the wanted and the current assignment of each category. */

@@ -399,6 +399,23 @@ describe('refusals: 4xx problem+json, never 500, nothing written', () => {
   });
 });
 
+describe('a write answers the board a read would give', () => {
+  it('for a cell, a move, a quick action, a hold and a reset', async () => {
+    const month = '2026-12';
+    const writes = [
+      () => request(t.app).put(budgetPath('personal', month, `/categories/${C.groceries()}`)).set(h.auth).send({ assigned: '300.00' }),
+      () => request(t.app).post(budgetPath('personal', month, '/move')).set(h.auth).send({ fromCategoryId: C.groceries(), toCategoryId: C.card(), amount: '25.00' }),
+      () => request(t.app).post(budgetPath('personal', month, '/quick-assign')).set(h.auth).send({ strategy: 'last_month', categoryIds: [C.rent()] }),
+      () => request(t.app).put(budgetPath('personal', month, '/hold')).set(h.auth).send({ amount: '123.45' }),
+      () => request(t.app).post(budgetPath('personal', month, '/reset')).set(h.auth).send({}),
+    ];
+    for (const write of writes) {
+      const answer = await expectStatus(write(), 200);
+      expect(answer).toEqual(await board('personal', month));
+    }
+  });
+});
+
 describe('audit and idempotency', () => {
   it('every budget write is in the audit log, and the chain verifies', async () => {
     const log = await expectStatus(request(t.app).get('/api/v1/audit-log').query({ limit: 500 }).set(h.auth), 200);
