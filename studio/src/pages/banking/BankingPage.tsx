@@ -1,11 +1,16 @@
-import { Alert, Stack, Title } from '@mantine/core';
+import { Divider, Stack } from '@mantine/core';
+import { PageHeader } from '../../shell/PageHeader';
+import { BankConnections } from './BankConnections';
+import { FileImport } from './FileImport';
 
-/** Placeholder until bank connections and file imports land in the studio; the API already has what the README lists. */
+/** Bank data in: linked banks (status, sync, re-authenticate), connecting one, and statement files. */
 export default function BankingPage() {
   return (
     <Stack>
-      <Title order={1}>Banking</Title>
-      <Alert title="Being built">This page will show bank connections and file imports. Nothing here yet moves money.</Alert>
+      <PageHeader title="Banking" description="Money comes in once, from banks and files, and lands in the entity it belongs to." />
+      <BankConnections />
+      <Divider />
+      <FileImport />
     </Stack>
   );
 }
