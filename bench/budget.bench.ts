@@ -88,11 +88,16 @@ interface Results {
   coldP50Ms: number;
   coldP95Ms: number;
   coldCalls: number;
+  /** PUT of one assigned cell (a write: lock, read the history in the transaction, insert, audit, answer the board). */
+  putP50Ms: number;
+  putP95Ms: number;
   responseBytes: number;
   statementsPerCall: number;
   failures: string[];
   postgres: string;
   setupSeconds: number;
+  /** 1-minute load average before and after the timed calls (other sessions share the machine). */
+  load: [number, number];
 }
 
 async function seed(database: Database, token: string, entityId: string, userId: string) {
@@ -197,6 +202,7 @@ async function benchmark(database: Database): Promise<Results> {
     await database.knex.raw('analyze');
     const setupSeconds = (performance.now() - began) / 1000;
 
+    const loadBefore = os.loadavg()[0]!;
     const url = `${base}/entities/${entity.id}/budget/${boardMonth}`;
     let statements = 0;
     const countStatement = () => {
@@ -261,6 +267,15 @@ async function benchmark(database: Database): Promise<Results> {
       cold.push(elapsed);
     }
     cold.sort((a, b) => a - b);
+    const puts: number[] = [];
+    for (let index = 0; index < 40; index += 1) {
+      const start = performance.now();
+      const response = await fetch(`${url}/categories/${data.expenses[index % data.expenses.length]}`, { method: 'PUT', headers: auth, body: JSON.stringify({ assigned: `${100 + index}.00` }) });
+      const text = await response.text();
+      puts.push(performance.now() - start);
+      if (response.status !== 200 || !(JSON.parse(text) as { reconciliation: { balanced: boolean } }).reconciliation.balanced) failures.push(`PUT ${index}: ${response.status}`);
+    }
+    puts.sort((a, b) => a - b);
     const sankeyP50Ms = await timeOf(`${url}/sankey`, 50);
     const firstMonthP50Ms = await timeOf(`${base}/entities/${entity.id}/budget/${data.months[0]}`, 50);
     const sorted = [...durations].sort((a, b) => a - b);
@@ -283,11 +298,14 @@ async function benchmark(database: Database): Promise<Results> {
       coldP50Ms: percentile(cold, 50),
       coldP95Ms: percentile(cold, 95),
       coldCalls: cold.length,
+      putP50Ms: percentile(puts, 50),
+      putP95Ms: percentile(puts, 95),
       responseBytes,
       statementsPerCall: statementCounts.sort((a, b) => a - b)[Math.floor(statementCounts.length / 2)] ?? 0,
       failures,
       postgres: rows[0]!.version.replace(/ on .*$/, ''),
       setupSeconds,
+      load: [loadBefore, os.loadavg()[0]!],
     };
   } finally {
     await new Promise((resolve) => server.close(resolve));
@@ -315,6 +333,7 @@ function table(results: Results): string {
     ['p95 per call', ms(results.p95Ms), `goal ≤ ${settings.goals.p95Ms} ms: ${results.p95Ms <= settings.goals.p95Ms ? 'goal met' : '**goal missed**'}`],
     ['p99 per call', ms(results.p99Ms), `mean ${ms(results.meanMs)}, min ${ms(results.minMs)}, max ${ms(results.maxMs)}`],
     ['Cold call: p50 / p95', `${ms(results.coldP50Ms)} / ${ms(results.coldP95Ms)}`, `${results.coldCalls} calls, each right after a new journal: every posting sum is read again (goal ≤ ${settings.goals.p95Ms} ms: ${results.coldP95Ms <= settings.goals.p95Ms ? 'met' : '**missed**'})`],
+    ['PUT a cell: p50 / p95', `${ms(results.putP50Ms)} / ${ms(results.putP95Ms)}`, '40 writes: per-entity lock, the history read inside the transaction, the assignment row, the audit entry, the new board'],
     ['SQL statements per call', String(results.statementsPerCall), 'median of the warm calls; session, entity, accounts, data span, settings, groups, posting fingerprint, assignments, holds'],
     ['Response', `${(results.responseBytes / 1024).toFixed(1)} KiB`, `${results.categories} categories in 12 groups, every amount a decimal string`],
     ['Board of the first month (p50)', ms(results.firstMonthP50Ms), 'same data, the chain is one month long'],
@@ -340,6 +359,7 @@ Written by \`npm run bench:budget\` (bench/budget.bench.ts); regenerate rather t
 | OS | ${os.type()} ${os.release()} (${os.arch()}) |
 | Node.js | ${process.version} |
 | PostgreSQL | ${results.postgres} |
+| Load average (1 min) | ${results.load[0].toFixed(2)} before the timed calls, ${results.load[1].toFixed(2)} after (${cpus.length} CPUs shared with other sessions) |
 | Data | one personal entity, ${results.months} months from ${settings.firstMonth}: ${results.journals.toLocaleString('en-US')} journals (${results.postings.toLocaleString('en-US')} postings; ${settings.transactionsPerMonth} a month: salary, card payment, savings transfer, purchases 70 % on the card, 3 % refunds), ${results.categories} categories, ${results.assignments.toLocaleString('en-US')} assignment rows, 33 targets, 10 groups, 3 holds; seed ${settings.seed}; set up in ${results.setupSeconds.toFixed(1)} s |
 
 ### GET /api/v1/entities/:id/budget/${results.boardMonth}

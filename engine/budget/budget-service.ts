@@ -395,8 +395,9 @@ export class BudgetService {
     return this.load(trx, actor, entityId, month);
   }
 
-  private async states(db: Knex, loaded: Loaded, month: Month): Promise<MonthState[] & { facts: BudgetFacts }> {
-    const facts = await loadFacts(db, loaded.entity, loaded.accounts);
+  /** Called by the writes before they write anything in their transaction (so the cache may serve them). */
+  private async states(trx: Knex.Transaction, loaded: Loaded, month: Month): Promise<MonthState[] & { facts: BudgetFacts }> {
+    const facts = await loadFacts(trx, loaded.entity, loaded.accounts, { unwrittenTransaction: true });
     return Object.assign(budgetMonths(facts, month), { facts });
   }
 

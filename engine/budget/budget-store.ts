@@ -68,50 +68,65 @@ async function heldRows(db: Knex, entityId: string) {
 
 /**
  * Postings and envelope assignments are append-only (never updated or deleted), so an entity's
- * sums change only when rows are added: then a count grows. The facts built from them are kept
- * per entity, keyed by (postings to its accounts: count and largest id; its assignments: count;
- * what each account is to the budget); every read checks the key with one index-only statement.
- * Holds are mutable and small: read every time. Reads inside a transaction neither use nor fill
- * the cache (they may see uncommitted rows).
+ * sums change only when rows are added: then a count grows. Both sums are kept per entity, each
+ * under its own key (postings to its accounts: count, largest id and what each account is to the
+ * budget; its assignments: count), so a budget write re-reads only the assignments; every read
+ * checks both keys with one index-only statement.
+ * Holds are mutable and small: read every time. A read inside a transaction bypasses the cache
+ * (it may see its own uncommitted rows), unless the caller states that the transaction has
+ * written no postings and no assignments yet (`unwrittenTransaction`): then it sees exactly what
+ * is committed of both, like any other read. The budget's writes read their facts first, under the entity's lock, that way.
  */
 export const factCacheLimits = { entities: 200 } as const;
-const factCache = new Map<string, { key: string; facts: BudgetFacts }>();
 
-async function fingerprint(db: Knex, entityId: string, counted: readonly string[], roles: string): Promise<string> {
+interface CacheEntry {
+  postingsKey: string;
+  sums: SumRow[];
+  assignmentsKey: string;
+  assignments: AssignmentSum[];
+  /** The facts built from both (without holds), while both keys hold. */
+  facts: BudgetFacts;
+}
+const factCache = new Map<string, CacheEntry>();
+
+async function fingerprint(db: Knex, entityId: string, counted: readonly string[], roles: string): Promise<{ postingsKey: string; assignmentsKey: string }> {
   const { rows } = await db.raw<{ rows: { postings: bigint; last: bigint | null; assignments: bigint }[] }>(
     `select p.n as postings, p.last, (select count(*) from envelope_assignments where entity_id = ?) as assignments
        from (select count(*) as n, max(p.id) as last from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id) p`,
     [entityId, [...counted]],
   );
   const row = rows[0];
-  return `${row?.postings ?? 0}:${row?.last ?? 0}:${row?.assignments ?? 0}:${roles}`;
+  return { postingsKey: `${row?.postings ?? 0}:${row?.last ?? 0}:${roles}`, assignmentsKey: String(row?.assignments ?? 0) };
 }
 
 /**
  * Budget facts over the entity's whole history (the board reads the months it needs: a month's
  * board never looks at later months).
  */
-export async function loadFacts(db: Knex, entity: EntityRow, accounts: readonly BudgetAccount[]): Promise<BudgetFacts> {
+export async function loadFacts(db: Knex, entity: EntityRow, accounts: readonly BudgetAccount[], options: { unwrittenTransaction?: boolean } = {}): Promise<BudgetFacts> {
   const onBudget = idsWith(accounts, ['cash', 'card']);
   const counted = idsWith(accounts, ['cash', 'card', 'expense', 'to_be_assigned']);
   const roleMap = new Map(accounts.map((account) => [account.id, account.role]));
-  const build = async () => {
-    const [sums, assignments] = await Promise.all([postingSums(db, onBudget, counted), assignmentSums(db, entity.id)]);
-    return budgetFacts(roleMap, sums, assignments, []);
-  };
   const withHeld = (facts: BudgetFacts, held: { month: Month; heldMinor: bigint }[]): BudgetFacts => ({ ...facts, held: budgetFacts(roleMap, [], [], held).held });
-  if ((db as Knex & { isTransaction?: boolean }).isTransaction) {
-    const [facts, held] = await Promise.all([build(), heldRows(db, entity.id)]);
-    return withHeld(facts, held);
+  if ((db as Knex & { isTransaction?: boolean }).isTransaction && !options.unwrittenTransaction) {
+    const [sums, assignments, held] = await Promise.all([postingSums(db, onBudget, counted), assignmentSums(db, entity.id), heldRows(db, entity.id)]);
+    return withHeld(budgetFacts(roleMap, sums, assignments, []), held);
   }
   const roles = accounts.map((account) => `${account.id}=${account.role}`).join(',');
-  const [key, held] = await Promise.all([fingerprint(db, entity.id, counted, roles), heldRows(db, entity.id)]);
-  let entry = factCache.get(entity.id);
-  if (entry?.key !== key) entry = { key, facts: await build() };
+  const [keys, held] = await Promise.all([fingerprint(db, entity.id, counted, roles), heldRows(db, entity.id)]);
+  const cached = factCache.get(entity.id);
+  let entry = cached;
+  if (!cached || cached.postingsKey !== keys.postingsKey || cached.assignmentsKey !== keys.assignmentsKey) {
+    const [sums, assignments] = await Promise.all([
+      cached?.postingsKey === keys.postingsKey ? cached.sums : postingSums(db, onBudget, counted),
+      cached?.assignmentsKey === keys.assignmentsKey ? cached.assignments : assignmentSums(db, entity.id),
+    ]);
+    entry = { ...keys, sums, assignments, facts: budgetFacts(roleMap, sums, assignments, []) };
+  }
   factCache.delete(entity.id);
-  factCache.set(entity.id, entry); // most recently used last
+  factCache.set(entity.id, entry!); // most recently used last
   while (factCache.size > factCacheLimits.entities) factCache.delete(factCache.keys().next().value!);
-  return withHeld(entry.facts, held);
+  return withHeld(entry!.facts, held);
 }
 
 /** The first and last month with anything in the books or the budget (undefined when empty). */
