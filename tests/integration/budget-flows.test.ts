@@ -81,3 +81,28 @@ describe('concurrent writes', () => {
     expect(['10.00', '20.00', '30.00']).toContain(await assignedOf('2026-07', acct('5020')));
   });
 });
+
+describe('reads after new postings', () => {
+  it('a new journal, or postings added to an old journal by hand, show on the next read', async () => {
+    const read = async () => (await request(t.app).get(boardPath('2026-08')).set(h.auth)).body;
+    const before = await read();
+    const spent = await request(t.app)
+      .post(`/api/v1/entities/${h.personal.id}/journals`)
+      .set(h.auth)
+      .send({ date: '2026-08-03', memo: 'Books', postings: [{ accountId: acct('5120'), amount: '12.00' }, { accountId: acct('1000'), amount: '-12.00' }] });
+    expect(spent.status).toBe(201);
+    const after = await read();
+    expect(after.summary.activity).toBe('-12.00');
+    expect(after.reconciliation.onBudgetCash).not.toBe(before.reconciliation.onBudgetCash);
+    // Hand-written SQL adding a balanced pair to that journal: the database allows it; the board sees it.
+    const client = await t.rawClient();
+    await client.query(
+      `insert into postings (journal_id, entity_id, date, account_id, amount_minor, currency)
+       values ($1, $2, '2026-08-03', $3, 500, 'USD'), ($1, $2, '2026-08-03', $4, -500, 'USD')`,
+      [spent.body.id, h.personal.id, acct('5020'), acct('1000')],
+    );
+    const later = await read();
+    expect(later.summary.activity).toBe('-17.00');
+    expect(later.reconciliation.balanced).toBe(true);
+  });
+});
