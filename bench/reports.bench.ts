@@ -42,6 +42,8 @@ const settings = {
   /** Five years: 2021-01-01 to 2025-12-31. */
   days: 1826,
   runs: 5,
+  /** Batches of journals posted with the summary trigger on and off (alternating) to price it. */
+  triggerCostBatches: 8,
   /** A period that starts and ends mid-month, so both summary and raw postings are read. */
   partial: { from: '2022-02-14', to: '2025-08-19' },
 } as const;
@@ -156,8 +158,8 @@ async function books(knex: Knex, entityIds: string[]): Promise<Book[]> {
 }
 
 /** Two-posting journals over five years, generated and written one transaction at a time. */
-async function postJournals(knex: Knex, entityBooks: Book[], journals: number, createdBy: string): Promise<{ ms: number }> {
-  const random = prng(settings.seed);
+async function postJournals(knex: Knex, entityBooks: Book[], journals: number, createdBy: string, seed: number = settings.seed, quiet = false): Promise<{ ms: number }> {
+  const random = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const hex = () => Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0');
   const began = performance.now();
@@ -185,7 +187,7 @@ async function postJournals(knex: Knex, entityBooks: Book[], journals: number, c
       });
     }
     await knex.transaction((trx) => insertJournals(trx, drafts));
-    if ((start / settings.journalsPerTransaction) % 20 === 0) log(`  ${start + drafts.length} / ${journals} journals`);
+    if (!quiet && (start / settings.journalsPerTransaction) % 20 === 0) log(`  ${start + drafts.length} / ${journals} journals`);
   }
   return { ms: performance.now() - began };
 }
@@ -350,7 +352,21 @@ async function runBenchmark(database: Database, schema: string, exportFile: stri
       plainTimings.push(performance.now() - began);
     }
     const serverPeak = await peakRssBytes(server.child.pid!);
-    return { postings: Number(postings), journals, insertMs: posted.ms, exportMs, exportBytes, comparisons, serverPeak, plainAggregateMs: median(plainTimings) };
+
+    // What the summary costs on writes: batches with the trigger on and off, alternating, on the
+    // full tables. The comparisons are done, so the summary may go stale from here on.
+    log('write cost of the monthly summary');
+    const withTrigger: number[] = [];
+    const withoutTrigger: number[] = [];
+    for (let batch = 0; batch < settings.triggerCostBatches; batch += 1) {
+      const enabled = batch % 2 === 0;
+      await knex.raw(`alter table postings ${enabled ? 'enable' : 'disable'} trigger postings_monthly_totals`);
+      const { ms } = await postJournals(knex, entityBooks, settings.journalsPerTransaction, registered.user.id, settings.seed + 1 + batch, true);
+      (enabled ? withTrigger : withoutTrigger).push(ms);
+    }
+    await knex.raw('alter table postings enable trigger postings_monthly_totals');
+    const writeCost = { withMs: median(withTrigger), withoutMs: median(withoutTrigger) };
+    return { postings: Number(postings), journals, insertMs: posted.ms, exportMs, exportBytes, comparisons, serverPeak, plainAggregateMs: median(plainTimings), writeCost };
   } finally {
     server.child.kill('SIGTERM');
     await new Promise((resolve) => server.child.once('exit', resolve));
@@ -387,7 +403,7 @@ Written by \`npm run bench:reports\` (bench/reports.bench.ts); regenerate rather
 | Node.js | ${process.version} |
 | PostgreSQL | ${environment.postgres} |
 | hledger | ${environment.hledger} |
-| Data | ${results.postings.toLocaleString('en-US')} postings (${results.journals.toLocaleString('en-US')} two-posting journals + 61 inter-entity transfers), 2 entities, ${settings.days} days from ${settings.firstDate} to ${lastDate}, seed ${settings.seed} |
+| Data | ${results.postings.toLocaleString('en-US')} postings (${results.journals.toLocaleString('en-US')} two-posting journals + 61 inter-entity transfers), 2 entities, ${settings.days} days from ${settings.firstDate} to ${lastDate}, seed ${settings.seed}; amounts are uniform random, so these books run at a loss and cash goes negative — the arithmetic does not mind |
 | Posting them | ${ms(results.insertMs)} (${Math.round(results.journals / (results.insertMs / 1000)).toLocaleString('en-US')} journals/s through \`insertJournals\`, every rule and trigger on, the monthly summary included) |
 | hledger export | ${ms(results.exportMs)}, ${(results.exportBytes / 1024 ** 2).toFixed(0)} MiB |
 
@@ -398,6 +414,7 @@ Written by \`npm run bench:reports\` (bench/reports.bench.ts); regenerate rather
 ${rows.join('\n')}
 
 - **Memory**: the Sluice API process peaked at **${mib(results.serverPeak)}** resident over its whole life (start-up, registration, every report above); hledger peaked at **${mib(hledgerPeak)}** — Sluice used ${results.serverPeak ? ((results.serverPeak / hledgerPeak) * 100).toFixed(1) : 'n/a'} % of it. The aggregation itself runs in PostgreSQL over a few hundred summary rows.
+- **What the summary costs on writes**: a batch of ${settings.journalsPerTransaction.toLocaleString('en-US')} journals (${(2 * settings.journalsPerTransaction).toLocaleString('en-US')} postings, one transaction) took ${ms(results.writeCost.withMs)} with the summary trigger and ${ms(results.writeCost.withoutMs)} without it (medians of ${settings.triggerCostBatches / 2} each, alternating, on the full tables): ${(((results.writeCost.withMs - results.writeCost.withoutMs) / results.writeCost.withoutMs) * 100).toFixed(0)} % more per batch.
 - **Without the monthly summary** the same balance sheet as a plain \`SUM … GROUP BY account_id\` over the postings (index on \`(account_id, date)\`) takes ${ms(results.plainAggregateMs)} for both entities — the summary is what takes it to the figures above.
 
 ### What the figures measure
