@@ -113,6 +113,40 @@ export async function addTransaction(page: Page, options: { account: string | Re
   await dialog.waitFor({ state: 'hidden' });
 }
 
+export interface TransferInput {
+  kind: 'Owner draw' | 'Capital contribution' | 'Member loan' | 'Loan repayment' | 'Reimbursement' | 'Expense paid for the other';
+  from: string | RegExp;
+  to: string | RegExp;
+  amount: string;
+  purpose: string;
+  interest?: string;
+  date?: string;
+}
+
+/** Fills "Record inter-entity transfer" on Transactions and stops at the preview of both journals. */
+export async function previewTransfer(page: Page, transfer: TransferInput) {
+  await navigateTo(page, 'Transactions');
+  await page.getByRole('button', { name: 'Record inter-entity transfer' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Record an inter-entity transfer' });
+  await choose(dialog, 'Kind', transfer.kind);
+  await choose(dialog, 'From account', transfer.from);
+  await choose(dialog, transfer.kind === 'Expense paid for the other' ? 'Expense category' : 'To account', transfer.to);
+  await dialog.getByRole('textbox', { name: 'Amount', exact: true }).fill(transfer.amount);
+  if (transfer.interest) await dialog.getByRole('textbox', { name: 'Of which interest', exact: true }).fill(transfer.interest);
+  if (transfer.date) await dialog.getByLabel(field('Date')).fill(transfer.date);
+  await dialog.getByRole('textbox', { name: 'Purpose', exact: true }).fill(transfer.purpose);
+  await dialog.getByRole('button', { name: 'Preview journals' }).click();
+  await dialog.getByRole('heading', { name: 'Check both journals before recording' }).waitFor();
+  return dialog;
+}
+
+/** Confirms the previewed transfer and waits for the dialog to close. */
+export async function confirmTransfer(page: Page): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'Record an inter-entity transfer' });
+  await dialog.getByRole('button', { name: 'Confirm and record' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
 /**
  * A label as Mantine renders it: required inputs append " *" to the label text (hidden from the
  * accessibility tree, but part of what getByLabel matches). Use for inputs without a textbox role

@@ -83,7 +83,8 @@ function Shell() {
             label={item.label}
             leftSection={<item.icon size={18} aria-hidden />}
             active={'end' in item && item.end ? location.pathname === '/' : location.pathname.startsWith(item.to)}
-            variant="light"
+            // Filled: white on blue 9 (6:1); the light variant's text is under 4.5:1 on its tint.
+            variant="filled"
           />
         ))}
       </AppShell.Navbar>

@@ -113,7 +113,7 @@ function EntitySummary({ entity, current, onSelect }: { entity: Entity; current:
             Working in this entity
           </Badge>
         ) : (
-          <Button variant="default" size="xs" onClick={onSelect} aria-label={`Work in ${entity.name}`}>
+          <Button variant="default" size="xs" onClick={onSelect} aria-label={`Work in this entity: ${entity.name}`}>
             Work in this entity
           </Button>
         )}

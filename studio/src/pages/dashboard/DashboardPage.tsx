@@ -1,7 +1,8 @@
 import { LineChart } from '@mantine/charts';
-import { Alert, Anchor, Badge, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { IconAlertTriangle, IconInfoCircle } from '@tabler/icons-react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, type Page } from '../../api/client';
 import type { Alert as AlertRow, EntityKind, Jobs, NetWorthHistory, NetWorthReport } from '../../api/types';
@@ -132,10 +133,12 @@ function NetWorthLines({ history }: { history: NetWorthHistory }) {
             series={series}
             withLegend
             legendProps={{ verticalAlign: 'bottom' }}
-            curveType="monotone"
+            curveType="linear"
             valueFormatter={(value) => formatMoney(String(value), history.currency).replace(/\.\d+$/, '')}
             yAxisProps={{ width: 90 }}
             strokeDasharray="4 4"
+            // The figure is described by its caption and the table below it; no focus stops inside a hidden chart.
+            lineChartProps={{ accessibilityLayer: false }}
           />
         </div>
       </figure>
@@ -173,6 +176,11 @@ function NetWorthLines({ history }: { history: NetWorthHistory }) {
 
 function AccountBalances() {
   const accounts = useAllAccounts();
+  const [showAll, setShowAll] = useState(false);
+  const money = (accounts.data ?? []).filter((account) => moneySubtypes.includes(account.subtype) && !account.archived);
+  // Accounts that never held money are noise here; one switch shows them.
+  const shown = showAll ? money : money.filter((account) => !/^-?0(\.0+)?$/.test(account.balance));
+  const hidden = money.length - shown.length;
   return (
     <section aria-labelledby="balances-heading">
       <Title order={2} size="h3" id="balances-heading" mb="sm">
@@ -192,9 +200,7 @@ function AccountBalances() {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {accounts.data
-              .filter((account) => moneySubtypes.includes(account.subtype) && !account.archived)
-              .map((account) => (
+            {shown.map((account) => (
                 <Table.Tr key={account.id}>
                   <Table.Td>
                     <EntityBadge kind={account.entity.kind} />
@@ -214,6 +220,11 @@ function AccountBalances() {
               ))}
           </Table.Tbody>
         </Table>
+      )}
+      {accounts.data && (hidden > 0 || showAll) && (
+        <Button variant="subtle" size="xs" mt="xs" onClick={() => setShowAll((value) => !value)}>
+          {showAll ? 'Hide accounts with a zero balance' : `Show ${hidden} accounts with a zero balance`}
+        </Button>
       )}
     </section>
   );

@@ -196,6 +196,8 @@ export function TransferForm({ entities, currentEntity, onRecorded, onCancel }: 
 
   if (preview) {
     const { detail } = preview;
+    // Loans and amounts due between the two, after this transfer (an owner draw leaves none).
+    const openBalances = detail.balances.filter((row) => !/^-?0(\.0+)?$/.test(row.balance));
     return (
       <Stack>
         <Title order={3} size="h4">
@@ -210,20 +212,20 @@ export function TransferForm({ entities, currentEntity, onRecorded, onCancel }: 
             return <JournalCard key={journal.id} journal={journal} entity={entity} heading={`${entity?.kind === 'llc' ? 'LLC' : 'Personal'} journal: ${entity?.name ?? ''}`} />;
           })}
         </SimpleGrid>
+        {openBalances.length > 0 && (
         <div>
           <Text size="sm" fw={600}>
             Balances between the two after this transfer {detail.reconciled ? '(they mirror each other)' : '(they do not mirror each other)'}
           </Text>
           <List size="sm">
-            {detail.balances
-              .filter((row) => !/^0(\.0+)?$/.test(row.balance.replace('-', '')))
-              .map((row) => (
+            {openBalances.map((row) => (
                 <List.Item key={row.accountId}>
                   {entityById(row.entityId)?.name}: {row.name} <MoneyText value={row.balance} currency={detail.currency} />
                 </List.Item>
               ))}
           </List>
         </div>
+        )}
         {unplaced.length > 0 && (
           <Alert color="red" role="alert" title="The transfer was not recorded">
             {unplaced.join(' ')}
