@@ -131,7 +131,7 @@ export function BudgetBoard({ entity, month, onMonthChange }: { entity: Entity; 
               </Text>
             )}
           </Stack>
-          <Figure label="Income this month" value={data.summary.income} currency={currency} />
+          <Figure label="Net inflow this month" value={data.summary.income} currency={currency} />
           <Figure label="From last month" value={data.summary.fromLastMonth} currency={currency} extra={data.summary.overspentLastMonth !== '0.00' ? { label: 'Overspent last month', value: data.summary.overspentLastMonth } : undefined} />
           <Figure label="Held for next month" value={data.summary.held} currency={currency} />
         </SimpleGrid>

@@ -1,6 +1,6 @@
 import { Alert, Loader, Paper, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { ResponsiveContainer, Sankey, Tooltip } from 'recharts';
+import { ResponsiveContainer, Sankey, Tooltip, type SankeyNodeProps } from 'recharts';
 import { MoneyText } from '../../shell/MoneyText';
 import { budgetApi, budgetKeys } from './budget-api';
 import { monthLabel } from './months';
@@ -32,7 +32,7 @@ export function BudgetSankey({ entityId, month }: { entityId: string; month: str
         <>
           <div role="img" aria-label={`Sankey diagram of ${monthLabel(month)}: ${data.links.map((link) => `${name(link.source)} to ${name(link.target)} ${link.amount}`).join('; ')}`} style={{ width: '100%', height: 360 }}>
             <ResponsiveContainer width="100%" height="100%">
-              <Sankey data={drawable} nodePadding={24} margin={{ left: 8, right: 160, top: 8, bottom: 8 }} link={{ stroke: '#4c6ef5', strokeOpacity: 0.3 }} node={{ fill: '#364fc7' }}>
+              <Sankey data={drawable} nodePadding={24} margin={{ left: 8, right: 160, top: 8, bottom: 8 }} link={{ stroke: '#4c6ef5', strokeOpacity: 0.3 }} node={FlowNode}>
                 <Tooltip />
               </Sankey>
             </ResponsiveContainer>
@@ -63,5 +63,17 @@ export function BudgetSankey({ entityId, month }: { entityId: string; month: str
         </>
       )}
     </Paper>
+  );
+}
+
+/** A bar with its name to its right (the chart keeps a right margin for the last column's names). */
+function FlowNode({ x, y, width, height, payload, index }: SankeyNodeProps) {
+  return (
+    <g key={index}>
+      <rect x={x} y={y} width={width} height={height} fill="#364fc7" />
+      <text x={x + width + 6} y={y + height / 2} dy="0.35em" fontSize={12} fill="#1a1b1e">
+        {payload.name}
+      </text>
+    </g>
   );
 }
