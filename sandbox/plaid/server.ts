@@ -90,6 +90,8 @@ interface ItemState {
   created_at: string;
   lastWebhook: { sent_at: string; code_sent: string } | null;
   random: () => number;
+  sumsCache?: Map<string, { postedOut: number; pendingOut: number }>;
+  sumsAt?: number;
 }
 
 interface PublicTokenState {
@@ -377,15 +379,24 @@ export class PlaidSandbox {
     }
   }
 
-  private balanceCents(item: ItemState, account: AccountState): { currentCents: number; availableCents: number | null } {
-    let postedOut = 0;
-    let pendingOut = 0;
+  /** Sums per account, recomputed only when the item's data changed (the log grew). */
+  private sums(item: ItemState): Map<string, { postedOut: number; pendingOut: number }> {
+    if (item.sumsAt === item.log.length && item.sumsCache) return item.sumsCache;
+    const sums = new Map(item.accounts.map((account) => [account.account_id, { postedOut: 0, pendingOut: 0 }]));
     for (const txn of item.txns.values()) {
-      if (txn.removed || txn.account_id !== account.account_id) continue;
+      const entry = sums.get(txn.account_id);
+      if (txn.removed || !entry) continue;
       const cents = Math.round(txn.amount * 100);
-      if (txn.pending) pendingOut += cents;
-      else postedOut += cents;
+      if (txn.pending) entry.pendingOut += cents;
+      else entry.postedOut += cents;
     }
+    item.sumsCache = sums;
+    item.sumsAt = item.log.length;
+    return sums;
+  }
+
+  private balanceCents(item: ItemState, account: AccountState): { currentCents: number; availableCents: number | null } {
+    const { postedOut, pendingOut } = this.sums(item).get(account.account_id) ?? { postedOut: 0, pendingOut: 0 };
     const template = account.template;
     if (template.type === 'depository') {
       const current = template.openingCents - postedOut;
