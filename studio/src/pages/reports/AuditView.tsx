@@ -1,9 +1,9 @@
-import { Alert, Badge, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { IconAlertTriangle, IconCircleCheck } from '@tabler/icons-react';
 import { formatDate } from '../../shell/dates';
 import { MoneyText } from '../../shell/MoneyText';
 import type { InterEntityAudit } from './report-types';
-import { Figures } from './StatementViews';
+import { Figures, Status } from './StatementViews';
 
 const flagTitles: Record<string, string> = {
   personal_paid_llc_expense: 'Personal money paid an LLC expense',
@@ -22,13 +22,11 @@ export function AuditView({ report }: { report: InterEntityAudit }) {
     <Stack gap="lg">
       <Figures currency={report.currency} figures={[["Owner's capital at the start", report.capital.opening], ["Owner's capital at the end", report.capital.closing]]} />
       <Group gap="xs">
-        <Badge variant="light">{report.summary.transfers} transfers</Badge>
-        <Badge color={report.summary.flags ? 'red' : 'green'} variant="light">
-          {report.summary.flags} commingling flag{report.summary.flags === 1 ? '' : 's'}
-        </Badge>
-        <Badge color={report.summary.reconciled ? 'green' : 'red'} variant="light">
-          {report.summary.reconciled ? 'Both sides reconcile' : 'Does not reconcile'}
-        </Badge>
+        <Text size="sm" fw={600}>
+          {report.summary.transfers} transfers
+        </Text>
+        <Status ok={report.summary.flags === 0}>{`${report.summary.flags} commingling flag${report.summary.flags === 1 ? '' : 's'}`}</Status>
+        <Status ok={report.summary.reconciled}>{report.summary.reconciled ? 'Both sides reconcile' : 'Does not reconcile'}</Status>
       </Group>
 
       <section aria-labelledby="flags-heading">
@@ -42,7 +40,7 @@ export function AuditView({ report }: { report: InterEntityAudit }) {
         ) : (
           <Stack gap="sm">
             {report.flags.map((flag, index) => (
-              <Alert key={`${flag.code}-${index}`} color={flag.severity === 'high' ? 'red' : 'yellow'} icon={<IconAlertTriangle aria-hidden />} title={`${flag.severity === 'high' ? 'High' : 'Medium'}: ${flagTitles[flag.code] ?? flag.code}`} data-testid="audit-flag">
+              <Alert key={`${flag.code}-${index}`} color={flag.severity === 'high' ? 'red' : 'yellow'} styles={{ title: { color: 'var(--mantine-color-black)' } }} icon={<IconAlertTriangle aria-hidden />} title={`${flag.severity === 'high' ? 'High' : 'Medium'}: ${flagTitles[flag.code] ?? flag.code}`} data-testid="audit-flag">
                 <Text size="sm">{flag.message}</Text>
                 {flag.transactions.length > 0 && (
                   <Table mt="xs" aria-label={`Transactions behind: ${flagTitles[flag.code] ?? flag.code}`}>
@@ -99,9 +97,9 @@ export function AuditView({ report }: { report: InterEntityAudit }) {
                 <Table.Td>
                   {transfer.kindLabel}
                   {transfer.reversed && (
-                    <Badge ml="xs" color="gray" size="xs">
-                      reversed
-                    </Badge>
+                    <Text span size="xs" fw={700} ml="xs">
+                      (reversed)
+                    </Text>
                   )}
                 </Table.Td>
                 <Table.Td>

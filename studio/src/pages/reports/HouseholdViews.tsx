@@ -1,5 +1,5 @@
 import { LineChart } from '@mantine/charts';
-import { Badge, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { formatDate } from '../../shell/dates';
 import { MoneyText } from '../../shell/MoneyText';
 import { formatMoney } from '../../shell/money';
@@ -72,9 +72,9 @@ export function NetWorthView({ report }: { report: HouseholdNetWorth }) {
                 <Table.Td>
                   {line.code} {line.name}
                   {line.eliminated && (
-                    <Badge ml="xs" size="xs" color="gray">
-                      eliminated
-                    </Badge>
+                    <Text span size="xs" fw={700} ml="xs">
+                      (intercompany, eliminated)
+                    </Text>
                   )}
                 </Table.Td>
                 <Table.Td ta="right">
@@ -111,7 +111,7 @@ export function NetWorthHistoryChart({ history }: { history: HouseholdNetWorthHi
           {first && last ? ` Consolidated net worth went from ${formatMoney(first.netWorth, history.currency)} to ${formatMoney(last.netWorth, history.currency)}.` : ''}
         </VisuallyHidden>
         <div aria-hidden>
-          <LineChart h={260} data={data} dataKey="date" series={series} withLegend curveType="monotone" valueFormatter={(value) => formatMoney(String(value), history.currency).replace(/\.\d+$/, '')} yAxisProps={{ width: 90 }} />
+          <LineChart h={260} data={data} dataKey="date" series={series} withLegend curveType="monotone" lineChartProps={{ accessibilityLayer: false }} valueFormatter={(value) => formatMoney(String(value), history.currency).replace(/\.\d+$/, '')} yAxisProps={{ width: 90 }} />
         </div>
       </figure>
       <Table mt="md" withTableBorder striped aria-label="Net worth over time">

@@ -1,4 +1,5 @@
-import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { IconAlertTriangle, IconCircleCheck } from '@tabler/icons-react';
 import { formatDate } from '../../shell/dates';
 import { MoneyText } from '../../shell/MoneyText';
 import type { BalanceSheet, CashFlow, GeneralLedger, IncomeStatement, StatementSection, TrialBalance } from './report-types';
@@ -11,6 +12,18 @@ function Figure({ label, value, currency }: { label: string; value: string; curr
       </Text>
       <MoneyText value={value} currency={currency} size="lg" fw={700} />
     </Paper>
+  );
+}
+
+/** A check that passed or failed, in words (never by colour alone). */
+export function Status({ ok, children }: { ok: boolean; children: string }) {
+  return (
+    <Group gap={6} wrap="nowrap">
+      {ok ? <IconCircleCheck size={18} aria-hidden color="var(--mantine-color-green-9)" /> : <IconAlertTriangle size={18} aria-hidden color="var(--mantine-color-red-9)" />}
+      <Text size="sm" fw={600} c={ok ? undefined : 'red.9'}>
+        {children}
+      </Text>
+    </Group>
   );
 }
 
@@ -92,9 +105,7 @@ export function BalanceSheetView({ report }: { report: BalanceSheet }) {
     <Stack>
       <Figures currency={report.currency} figures={[['Total assets', report.totals.assets], ['Total liabilities', report.totals.liabilities], ['Total equity', report.totals.equity], ['Net worth', report.totals.netWorth]]} />
       <Group gap="xs">
-        <Badge color={report.balanced ? 'green' : 'red'} variant="light">
-          {report.balanced ? 'Assets = liabilities + equity' : 'Does not balance'}
-        </Badge>
+        <Status ok={report.balanced}>{report.balanced ? 'Assets = liabilities + equity' : 'Does not balance'}</Status>
       </Group>
       {report.sections.map((section) => (
         <SectionTable key={section.key} section={section} currency={report.currency} current={`As of ${formatDate(report.asOf)}`} comparison={report.comparisonAsOf ? `As of ${formatDate(report.comparisonAsOf)}` : undefined} />
@@ -164,9 +175,7 @@ export function TrialBalanceView({ report }: { report: TrialBalance }) {
   return (
     <Stack>
       <Group gap="xs">
-        <Badge color={report.balanced ? 'green' : 'red'} variant="light">
-          {report.balanced ? 'Debits equal credits' : 'Debits and credits differ'}
-        </Badge>
+        <Status ok={report.balanced}>{report.balanced ? 'Debits equal credits' : 'Debits and credits differ'}</Status>
       </Group>
       <Table.ScrollContainer minWidth={720}>
         <Table withTableBorder striped aria-label="Trial balance">
