@@ -15,6 +15,7 @@ import type { RouteSpec } from '../../api/route.js';
 import { buildContainer, Tokens } from '../../engine/container.js';
 import type { Database } from '../../engine/db/database.js';
 import { TokenService } from '../../engine/security/index.js';
+import { startPlaidSandbox, type PlaidSandbox } from '../../sandbox/plaid/server.js';
 import { createHousehold, startTestApp, testConfig, type AccountSummary, type Household, type TestApp } from '../support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -69,9 +70,15 @@ interface AIds {
   awaitingRun: string;
   otherAwaitingRun: string;
   failedRun: string;
+  /** A bank connection (one account still to assign), an imported transaction and its batch. */
+  bankItem: string;
+  bankAccountToAssign: string;
+  bankTransaction: string;
+  importBatch: string;
 }
 const A = {} as AIds;
-const B = { journals: [] as string[], transfers: [] as string[], flow: '', run: '' };
+const B = { journals: [] as string[], transfers: [] as string[], flow: '', run: '', bankItem: '' };
+let plaid: PlaidSandbox;
 
 async function ok<T = any>(response: Promise<request.Response> | request.Test, status: number): Promise<T> {
   const answer = await response;
@@ -120,7 +127,9 @@ const createFlow = async (h: Household, name: string, graph: object) => (await o
 const runFlow = (h: Household, flowId: string) => request(t.app).post(`/api/v1/flows/${flowId}/runs`).set(h.auth).set('Idempotency-Key', randomUUID()).send({});
 
 beforeAll(async () => {
-  t = await startTestApp();
+  plaid = await startPlaidSandbox({ clientId: 'test', secret: 'test-secret', today: '2026-11-30' });
+  const banking = testConfig().banking;
+  t = await startTestApp({ banking: { ...banking, plaid: { ...banking.plaid, clientId: 'test', secret: 'test-secret', basePath: plaid.url, localSandbox: true } } });
   [a, b] = [await createHousehold(t.app), await createHousehold(t.app)];
   A.email = (await ok<{ user: { email: string } }>(request(t.app).get('/api/v1/me').set(a.auth), 200)).user.email;
 
@@ -163,10 +172,22 @@ beforeAll(async () => {
   const bRun = await ok<{ id: string; journalIds: string[] }>(runFlow(b, B.flow), 201);
   B.run = bRun.id;
   B.journals.push(...bRun.journalIds);
+
+  // Bank data: A links a bank (its savings left to assign) and imports a statement; B links one.
+  const linkBank = (h: Household) => ok<{ id: string; accounts: { id: string; name: string }[] }>(request(t.app).post('/api/v1/banking/items').set(h.auth).send({ publicToken: plaid.createPublicToken('ins_109508', ['checking', 'savings']) }), 201);
+  const aItem = await linkBank(a);
+  A.bankItem = aItem.id;
+  A.bankAccountToAssign = aItem.accounts.find((account) => account.name === 'Plaid Saving')!.id;
+  await ok(request(t.app).post(`/api/v1/banking/items/${aItem.id}/accounts`).set(a.auth).send({ accounts: [{ accountId: aItem.accounts.find((account) => account.name === 'Plaid Checking')!.id, entityId: a.personal.id }] }), 200);
+  B.bankItem = (await linkBank(b)).id;
+  const file = await ok<{ fileId: string }>(request(t.app).post('/api/v1/banking/imports/files').query({ accountId: a.account('personal', '1000').id, fileName: 'a.csv' }).set(a.auth).send({ content: `date,payee,amount\n2026-02-03,${secret} bakery,-4.50\n` }), 201);
+  A.importBatch = (await ok<{ id: string }>(request(t.app).post('/api/v1/banking/imports').set(a.auth).send({ fileId: file.fileId }), 201)).id;
+  A.bankTransaction = String((await t.database.knex('bank_transactions').where({ batch_id: A.importBatch }).first('id')).id);
 });
 
 afterAll(async () => {
   await t?.close();
+  await plaid?.close();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -208,6 +229,9 @@ const candidates: Record<string, { label: string; id: () => string }[]> = {
   templateId: [{ label: 'a template', id: () => 'pay-yourself-first' }],
   // A budget month is not an id: the board of A's entity in any month is A's.
   month: [{ label: 'a budget month', id: () => '2026-01' }],
+  itemId: [{ label: "A's bank connection", id: () => A.bankItem }],
+  transactionId: [{ label: "A's bank transaction", id: () => A.bankTransaction }],
+  batchId: [{ label: "A's import batch", id: () => A.importBatch }],
   categoryId: [
     { label: "A's personal category", id: () => a.account('personal', '5020').id },
     { label: "A's LLC card (its payment category)", id: () => a.account('llc', '2000').id },
@@ -271,6 +295,12 @@ const bodyBuilders: Record<string, (params: Record<string, string>) => unknown> 
   'PUT /entities/:entityId/budget/:month/hold': () => ({ amount: '0.00' }),
   'PUT /entities/:entityId/budget/layout': () => ({ groups: [] }),
   'PUT /categories/:categoryId/target': () => ({ kind: 'monthly', amount: '25.00' }),
+  'POST /banking/items': () => ({ publicToken: 'public-sandbox-00000000-0000-0000-0000-000000000000' }),
+  'POST /banking/items/:itemId/accounts': () => ({ accounts: [{ accountId: A.bankAccountToAssign, entityId: a.personal.id }] }),
+  'POST /banking/transactions/:transactionId/categorize': () => ({ categoryAccountId: a.account('personal', '5020').id }),
+  'POST /banking/accounts/:accountId/reconcile': () => ({ statementDate: '2026-12-31', statementBalance: '0.00' }),
+  'POST /banking/imports/preview': () => ({ fileId: randomUUID() }),
+  'POST /banking/imports': () => ({ fileId: randomUUID() }),
 };
 
 function bodyFor(spec: RouteSpec, params: Record<string, string>): unknown {
@@ -485,6 +515,7 @@ describe("B's lists and reads never include A's resources", () => {
     templateId: () => 'pay-yourself-first',
     month: () => '2026-01',
     categoryId: () => b.account('llc', '6080').id,
+    itemId: () => B.bankItem,
   };
   it.each(registry.filter((spec) => spec.method === 'get' && spec.auth).map((spec) => [`${routeKey(spec)} as B shows nothing of A`, spec] as const))('%s', async (_name, spec) => {
     const missing = paramsOf(spec).find((param) => !bIds[param]);
