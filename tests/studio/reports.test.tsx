@@ -77,7 +77,7 @@ describe('Reports page', () => {
   it('shows the balance sheet of the chosen entity for the chosen period, with labelled pickers', async () => {
     const api = fakeApi({ 'GET /entities': () => ({ body: { data: [llc, personal] } }), [`GET /entities/${llc.id}/reports/balance-sheet`]: () => ({ body: balanceSheet }) });
     renderPage();
-    const assets = await screen.findByRole('table', { name: 'Assets' });
+    const assets = await screen.findByRole('table', { name: 'Assets' }, { timeout: 10_000 });
     expect(within(assets).getByText('Business Checking')).toBeInTheDocument();
     expect(within(assets).getAllByText('$12,000.00').length).toBeGreaterThan(0);
     expect(screen.getByText('Assets = liabilities + equity')).toBeInTheDocument();
@@ -96,8 +96,8 @@ describe('Reports page', () => {
       [`GET /entities/${llc.id}/reports/inter-entity-audit`]: () => ({ body: audit }),
     });
     renderPage();
-    await userEvent.click(await screen.findByRole('tab', { name: 'Inter-entity audit' }));
-    const flag = await screen.findByTestId('audit-flag');
+    await userEvent.click(await screen.findByRole('tab', { name: 'Inter-entity audit' }, { timeout: 10_000 }));
+    const flag = await screen.findByTestId('audit-flag', {}, { timeout: 10_000 });
     expect(flag).toHaveTextContent('Medium: Transfer without a document');
     expect(within(flag).getByRole('table')).toHaveTextContent('Monthly owner draw');
     const transfers = screen.getByRole('table', { name: 'Transfers between the LLC and its owner' });
@@ -112,7 +112,7 @@ describe('Reports page', () => {
     const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
     const api = fakeApi({ 'GET /entities': () => ({ body: { data: [llc, personal] } }), [`GET /entities/${llc.id}/reports/balance-sheet`]: () => ({ body: balanceSheet }) });
     renderPage();
-    await screen.findByRole('table', { name: 'Assets' });
+    await screen.findByRole('table', { name: 'Assets' }, { timeout: 10_000 });
     await userEvent.click(screen.getByRole('button', { name: 'Download Balance sheet as CSV' }));
     await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
     await userEvent.click(screen.getByRole('button', { name: 'Download Balance sheet as PDF' }));
@@ -126,7 +126,7 @@ describe('Reports page', () => {
   it('refuses an end date before the start without calling the API', async () => {
     const api = fakeApi({ 'GET /entities': () => ({ body: { data: [llc, personal] } }), [`GET /entities/${llc.id}/reports/balance-sheet`]: () => ({ body: balanceSheet }) });
     renderPage();
-    await screen.findByRole('table', { name: 'Assets' });
+    await screen.findByRole('table', { name: 'Assets' }, { timeout: 10_000 });
     await userEvent.click(screen.getByRole('combobox', { name: 'Period' }));
     await userEvent.click(await screen.findByRole('option', { name: 'Custom dates' }));
     const to = screen.getByLabelText('To (as of)');
