@@ -7,7 +7,7 @@ import { FileImport } from './FileImport';
 export default function BankingPage() {
   return (
     <Stack>
-      <PageHeader title="Banking" description="Money comes in once, from banks and files, and lands in the entity it belongs to." />
+      <PageHeader title="Bank accounts" description="Money comes in once, from banks and files, and lands in the entity it belongs to." />
       <BankConnections />
       <Divider />
       <FileImport />
