@@ -4,7 +4,7 @@
  * (POST /flows/validate, debounced) puts problems on the nodes and in the problems list.
  */
 import { ActionIcon, Alert, Badge, Button, Group, Kbd, Modal, Popover, Select, Stack, Table, Tabs, Text, TextInput, Title, Tooltip } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from './notify';
 import { IconArrowBackUp, IconArrowForwardUp, IconHierarchy, IconKeyboard, IconPlayerPlay, IconDeviceFloppy, IconEye, IconTrash, IconX } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import {
@@ -16,6 +16,7 @@ import {
   ReactFlowProvider,
   applyEdgeChanges,
   applyNodeChanges,
+  useNodesInitialized,
   useReactFlow,
   type Connection,
   type EdgeChange,
@@ -59,6 +60,13 @@ export const shortcuts: { keys: string; action: string }[] = [
   { keys: 'Tab, Enter, arrows', action: 'Focus a node, select it, move it' },
   { keys: 'Shift + ?', action: 'Show these shortcuts' },
 ];
+
+const fitViewOptions = { padding: 0.15 };
+const defaultEdgeOptions = { type: 'amount' };
+const proOptions = { hideAttribution: true };
+const ariaLabels = { 'node.a11yDescription.default': 'Press Enter or Space to select this node. Use the arrow keys to move it, Delete to remove it. Its settings are in the side panel.' };
+const deleteKeys = ['Delete', 'Backspace'];
+const multiSelectKeys = ['Meta', 'Control', 'Shift'];
 
 const isTyping = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 
@@ -174,6 +182,23 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
   useEffect(() => {
     if (editCount > 0) setOverlay((current) => (current?.source === 'Preview' ? null : current));
   }, [editCount]);
+
+  // Flows saved elsewhere (templates, the API) may place nodes closer than the editor draws them:
+  // lay such a flow out once when it opens. Positions are cosmetic, so this is not an edit.
+  const nodesInitialized = useNodesInitialized();
+  const overlapChecked = useRef(false);
+  useEffect(() => {
+    if (!nodesInitialized || overlapChecked.current) return;
+    overlapChecked.current = true;
+    const boxes = nodesRef.current.map((node) => ({ id: node.id, x: node.position.x, y: node.position.y, w: node.measured?.width ?? 0, h: node.measured?.height ?? 0 }));
+    const overlapping = boxes.some((a, i) => boxes.some((b, j) => j > i && a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h));
+    if (!overlapping) return;
+    const sizes = new Map(boxes.map((box) => [box.id, { width: box.w, height: box.h }]));
+    void layoutGraph(currentGraph().nodes, currentGraph().edges, sizes).then((positions) => {
+      setNodes((current) => current.map((node) => ({ ...node, position: positions.get(node.id) ?? node.position })));
+      window.requestAnimationFrame(() => void reactFlow.fitView({ padding: 0.15 }));
+    });
+  }, [nodesInitialized, currentGraph, reactFlow]);
 
   const selectedNodes = nodes.filter((node) => node.selected);
   const selectedNode = selectedNodes.length === 1 ? selectedNodes[0]! : null;
@@ -322,7 +347,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
   const save = useCallback(async () => {
     if (name.trim() === '') {
       setTab('flow');
-      notifications.show({ color: 'red', message: 'Give the flow a name before saving' });
+      notify({ color: 'red', message: 'Give the flow a name before saving' });
       return;
     }
     setSaving(true);
@@ -335,10 +360,10 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
       queryClient.setQueryData(flowKeys.flow(saved.id), saved);
       void queryClient.invalidateQueries({ queryKey: flowKeys.flows });
       void queryClient.invalidateQueries({ queryKey: flowKeys.versions(saved.id) });
-      notifications.show({ color: 'green', message: `Saved version ${saved.version}${saved.problems.length > 0 ? ` (a draft with ${saved.problems.length} problem(s))` : ''}` });
+      notify({ color: 'green', message: `Saved version ${saved.version}${saved.problems.length > 0 ? ` (a draft with ${saved.problems.length} problem(s))` : ''}` });
       if (!flowId) navigate(`/flows/${saved.id}`, { replace: true });
     } catch (error) {
-      notifications.show({ color: 'red', title: 'Could not save', message: error instanceof ApiProblem ? `${error.message}${error.errors[0] ? `: ${error.errors[0].field} ${error.errors[0].message}` : ''}` : String(error) });
+      notify({ color: 'red', title: 'Could not save', message: error instanceof ApiProblem ? `${error.message}${error.errors[0] ? `: ${error.errors[0].field} ${error.errors[0].message}` : ''}` : String(error) });
     } finally {
       setSaving(false);
     }
@@ -391,7 +416,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
       // The key was made when the dialog opened: pressing Run again after a network error retries the same run.
       const run = await api<RunView>(`/flows/${flowId}/runs`, { method: 'POST', body: trigger ? { trigger } : {}, headers: { 'Idempotency-Key': runDialog.key } });
       setRunDialog(null);
-      notifications.show({ color: run.status === 'committed' ? 'green' : 'yellow', message: run.status === 'committed' ? 'Run committed: the money moved' : 'The run is waiting for your approval' });
+      notify({ color: run.status === 'committed' ? 'green' : 'yellow', message: run.status === 'committed' ? 'Run committed: the money moved' : 'The run is waiting for your approval' });
       if (run.plan) setOverlay(overlayOf(run.plan, `Run ${run.id.slice(0, 8)}`));
       setSelectedRunId(run.id);
       setTab('runs');
@@ -410,7 +435,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
     setSettings(opened.settings);
     setProblems(opened.problems);
     setOverlay(null);
-    notifications.show({ message: `Version ${opened.version} is on the canvas; save to make it the newest version.` });
+    notify({ message: `Version ${opened.version} is on the canvas; save to make it the newest version.` });
   };
 
   // Keyboard shortcuts (documented in `shortcuts` and the README). Typing in a field is left alone.
@@ -485,7 +510,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
                   Unsaved changes
                 </Badge>
               )}
-              <Badge variant="filled" color={problems.length > 0 ? 'red.8' : 'green.9'} role="status" aria-live="polite">
+              <Badge variant="filled" color={problems.length > 0 ? '#a61e1e' : '#1b5e20'} role="status" aria-live="polite">
                 {problems.length > 0 ? `${problems.length} problem${problems.length === 1 ? '' : 's'}` : 'Valid'}
               </Badge>
             </Group>
@@ -533,7 +558,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
                 Save
               </Button>
               <Tooltip label={!flowId ? 'Save the flow first' : dirty ? 'Save your changes first: a run uses the saved version' : 'Run the saved flow once'}>
-                <Button color="green.9" leftSection={<IconPlayerPlay size={16} aria-hidden />} onClick={() => void openRunDialog()} disabled={!flowId || dirty} aria-describedby={dirty ? 'run-hint' : undefined}>
+                <Button color="#1b5e20" leftSection={<IconPlayerPlay size={16} aria-hidden />} onClick={() => void openRunDialog()} disabled={!flowId || dirty} aria-describedby={dirty ? 'run-hint' : undefined}>
                   Run now
                 </Button>
               </Tooltip>
@@ -564,15 +589,15 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
               return true;
             }}
             onNodesDelete={() => setEditCount((count) => count + 1)}
-            deleteKeyCode={['Delete', 'Backspace']}
-            multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+            deleteKeyCode={deleteKeys}
+            multiSelectionKeyCode={multiSelectKeys}
             fitView={initial.nodes.length > 0}
-            fitViewOptions={{ padding: 0.15 }}
+            fitViewOptions={fitViewOptions}
             minZoom={0.1}
-            defaultEdgeOptions={{ type: 'amount' }}
+            defaultEdgeOptions={defaultEdgeOptions}
             onlyRenderVisibleElements={nodes.length > 80}
-            proOptions={{ hideAttribution: true }}
-            ariaLabelConfig={{ 'node.a11yDescription.default': 'Press Enter or Space to select this node. Use the arrow keys to move it, Delete to remove it. Its settings are in the side panel.' }}
+            proOptions={proOptions}
+            ariaLabelConfig={ariaLabels}
           >
             <Background gap={20} />
             <Controls showInteractive={false} aria-label="Zoom controls" />
@@ -595,7 +620,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
               <Panel position="bottom-center">
                 <Group gap={6} className="sluice-refusal" style={{ background: '#ebfbee', borderColor: '#2b8a3e', color: '#1b4d24' }}>
                   <span>Showing amounts from {overlay.source}</span>
-                  <Button size="compact-xs" variant="subtle" color="green.9" onClick={() => setOverlay(null)}>
+                  <Button size="compact-xs" variant="subtle" color="#1b5e20" onClick={() => setOverlay(null)}>
                     Hide
                   </Button>
                 </Group>
@@ -614,8 +639,8 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
           </div>
         </main>
         <aside className="sluice-editor-panel" aria-label="Side panel">
-          <Tabs value={tab} onChange={(value) => setTab((value as PanelTab) ?? 'node')} keepMounted={false}>
-            <Tabs.List grow>
+          <Tabs value={tab} onChange={(value) => setTab((value as PanelTab) ?? 'node')} keepMounted={false} styles={{ tab: { padding: '8px 7px', fontSize: 13 } }}>
+            <Tabs.List>
               <Tabs.Tab value="node">Node</Tabs.Tab>
               <Tabs.Tab value="problems">Problems{problems.length > 0 ? ` (${problems.length})` : ''}</Tabs.Tab>
               <Tabs.Tab value="preview">Preview</Tabs.Tab>
@@ -639,12 +664,12 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
                         {selectedInfo.description}
                       </Text>
                     </div>
-                    <ActionIcon color="red.8" variant="subtle" aria-label={`Delete node ${selectedNode.id}`} onClick={deleteSelection}>
+                    <ActionIcon color="#a61e1e" variant="subtle" aria-label={`Delete node ${selectedNode.id}`} onClick={deleteSelection}>
                       <IconTrash size={16} aria-hidden />
                     </ActionIcon>
                   </Group>
                   {(byNode.get(selectedNode.id) ?? []).filter((problem) => !/^\/nodes\/\d+\/data\//.test(problem.field)).map((problem, index) => (
-                    <Alert key={index} color="red" p={6} styles={{ message: { color: '#a61e1e' } }}>
+                    <Alert key={index} color="red" p={6} styles={{ message: { color: '#a61e1e' }, title: { color: '#a61e1e' } }}>
                       {problem.message}
                     </Alert>
                   ))}
@@ -684,7 +709,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
                 <Button onClick={() => void runPreview()} loading={previewing} leftSection={<IconEye size={16} aria-hidden />}>
                   Preview now
                 </Button>
-                {preview && preview.problems.length > 0 && !preview.plan && <Alert color="red" title="Fix the problems first" styles={{ message: { color: '#a61e1e' } }}>{preview.problems.length} problem(s): see the Problems tab.</Alert>}
+                {preview && preview.problems.length > 0 && !preview.plan && <Alert color="red" title="Fix the problems first" styles={{ message: { color: '#a61e1e' }, title: { color: '#a61e1e' } }}>{preview.problems.length} problem(s): see the Problems tab.</Alert>}
                 {preview?.plan && (
                   <>
                     <PlanSummary plan={preview.plan} accountsById={accountsById} />
@@ -732,23 +757,23 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
           </Tabs>
         </aside>
       </div>
-      <Modal opened={runDialog !== null} onClose={() => setRunDialog(null)} title="Run this flow now?" size="lg">
+      <Modal closeButtonProps={{ "aria-label": "Close" }} opened={runDialog !== null} onClose={() => setRunDialog(null)} title="Run this flow now?" size="lg">
         {runDialog && (
           <Stack>
             <Text size="sm">This is what the run will post, planned on your current balances. The run re-plans on the balances at the moment it commits, all or nothing.</Text>
             {runDialog.loading && <Text size="sm">Planning…</Text>}
             {runDialog.error && (
-              <Alert color="red" title="The run did not go through" styles={{ message: { color: '#a61e1e' } }}>
+              <Alert color="red" title="The run did not go through" styles={{ message: { color: '#a61e1e' }, title: { color: '#a61e1e' } }}>
                 {runDialog.error}
               </Alert>
             )}
-            {runDialog.problems.length > 0 && !runDialog.plan && <Alert color="red">The saved flow has {runDialog.problems.length} problem(s) to fix first.</Alert>}
+            {runDialog.problems.length > 0 && !runDialog.plan && <Alert color="red" styles={{ message: { color: "#a61e1e" } }}>The saved flow has {runDialog.problems.length} problem(s) to fix first.</Alert>}
             {runDialog.plan && <PlanSummary plan={runDialog.plan} accountsById={accountsById} />}
             <Group justify="flex-end">
               <Button variant="default" onClick={() => setRunDialog(null)}>
                 Cancel
               </Button>
-              <Button color="green.9" onClick={() => void confirmRun()} loading={runDialog.running} disabled={!runDialog.plan || runDialog.plan.blockers.length > 0}>
+              <Button color="#1b5e20" onClick={() => void confirmRun()} loading={runDialog.running} disabled={!runDialog.plan || runDialog.plan.blockers.length > 0}>
                 {runDialog.plan?.needsApproval ? 'Start run (waits for approval)' : 'Run and post'}
               </Button>
             </Group>

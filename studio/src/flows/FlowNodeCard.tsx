@@ -58,7 +58,7 @@ function HandleRow({ spec, side, value, currency }: { spec: HandleSpec; side: 'i
         position={side === 'in' ? Position.Left : Position.Right}
         id={spec.id}
         className={`sluice-handle sluice-handle-${spec.kind}`}
-        aria-label={`${side === 'in' ? 'Input' : 'Output'} ${spec.label} (${spec.kind === 'control' ? 'start signal' : 'money'})`}
+        title={`${side === 'in' ? 'Input' : 'Output'} ${spec.label} (${spec.kind === 'control' ? 'start signal' : 'money'})`}
         data-handle-kind={spec.kind}
       />
       <span className="sluice-handle-label">

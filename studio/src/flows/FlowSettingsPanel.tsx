@@ -1,6 +1,6 @@
 /** Name, description, currency, per-run limit, and — for scheduled or event flows — on/off and the next occurrences. */
 import { Alert, Group, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from './notify';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiProblem } from '../api/client';
@@ -40,11 +40,11 @@ export function FlowSettingsPanel({
     setBusy(true);
     try {
       await api(`/flows/${flowId}/${on ? 'enable' : 'disable'}`, { method: 'POST' });
-      notifications.show({ color: 'green', message: on ? 'Flow enabled' : 'Flow disabled: pending occurrences cancelled' });
+      notify({ color: 'green', message: on ? 'Flow enabled' : 'Flow disabled: pending occurrences cancelled' });
       await queryClient.invalidateQueries({ queryKey: flowKeys.flow(flowId) });
       await queryClient.invalidateQueries({ queryKey: flowKeys.flows });
     } catch (error) {
-      notifications.show({ color: 'red', title: on ? 'Could not enable the flow' : 'Could not disable the flow', message: error instanceof ApiProblem ? error.message : String(error) });
+      notify({ color: 'red', title: on ? 'Could not enable the flow' : 'Could not disable the flow', message: error instanceof ApiProblem ? error.message : String(error) });
     } finally {
       setBusy(false);
     }
@@ -70,7 +70,7 @@ export function FlowSettingsPanel({
           <Text fw={600} size="sm">
             {scheduled ? 'Schedule' : 'Event trigger'}
           </Text>
-          {!flowId || dirty ? <Alert color="blue">Save the flow to turn it on.</Alert> : null}
+          {!flowId || dirty ? <Alert color="blue" styles={{ message: { color: "#212529" } }}>Save the flow to turn it on.</Alert> : null}
           <Switch label={enabled ? 'Enabled: runs on its own' : 'Disabled'} checked={enabled} disabled={!flowId || busy} onChange={(event) => void toggle(event.currentTarget.checked)} />
           {scheduled && flowId && (
             <div>

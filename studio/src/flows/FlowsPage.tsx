@@ -38,7 +38,7 @@ export default function FlowsPage() {
 function FlowList() {
   const flows = useFlows();
   if (flows.isLoading) return <Text>Loading flows…</Text>;
-  if (flows.isError) return <Alert color="red">Could not load your flows: {String(flows.error)}</Alert>;
+  if (flows.isError) return <Alert color="red" styles={{ message: { color: "#a61e1e" } }}>Could not load your flows: {String(flows.error)}</Alert>;
   const list = flows.data ?? [];
   if (list.length === 0) {
     return (
@@ -77,7 +77,7 @@ function FlowList() {
             </Table.Td>
             <Table.Td>v{flow.version}</Table.Td>
             <Table.Td>
-              <Badge variant="filled" color={flow.enabled ? 'green.9' : 'gray.7'}>
+              <Badge variant="filled" color={flow.enabled ? '#1b5e20' : '#495057'}>
                 {flow.enabled ? 'Enabled' : 'Off / manual'}
               </Badge>
             </Table.Td>
@@ -94,7 +94,7 @@ function TemplatesGallery() {
   const accounts = useAllAccounts();
   const [chosen, setChosen] = useState<FlowTemplate | null>(null);
   if (templates.isLoading) return <Text>Loading templates…</Text>;
-  if (templates.isError) return <Alert color="red">Could not load the templates: {String(templates.error)}</Alert>;
+  if (templates.isError) return <Alert color="red" styles={{ message: { color: "#a61e1e" } }}>Could not load the templates: {String(templates.error)}</Alert>;
   return (
     <>
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="md">

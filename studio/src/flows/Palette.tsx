@@ -43,7 +43,6 @@ export function Palette({ nodeTypes, onAdd }: { nodeTypes: readonly NodeTypeInfo
                     draggable
                     data-node-type={info.type}
                     aria-describedby="palette-help"
-                    aria-label={`Add ${info.label}: ${info.description}`}
                     onDragStart={(event) => onDragStart(event, info.type)}
                     onClick={() => onAdd(info.type)}
                   >

@@ -3,7 +3,7 @@
  * inter-entity transfers, envelope assignments, alerts, approvals, balances before and after,
  * and what blocks the run.
  */
-import { Alert, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Stack, Table, Text, Title } from '@mantine/core';
 import { EntityBadge } from '../shell/EntityBadge';
 import { formatMoney } from '../shell/money';
 import type { AccountOption } from './AccountPicker';
@@ -15,10 +15,10 @@ function AccountName({ id, accountsById }: { id: string; accountsById: ReadonlyM
   const account = accountsById.get(id);
   if (!account) return <span>{id}</span>;
   return (
-    <Group gap={4} wrap="nowrap">
-      <EntityBadge kind={account.entity.kind} size="xs" />
+    <Stack gap={0} align="flex-start">
+      <EntityBadge kind={account.entity.kind} size="xs" style={{ flexShrink: 0 }} />
       <span>{account.name}</span>
-    </Group>
+    </Stack>
   );
 }
 
@@ -65,7 +65,7 @@ export function PlanSummary({ plan, accountsById, headingLevel = 3 }: { plan: Pl
         Book date {plan.date} · moves <strong>{money(plan.moved)}</strong>
       </Text>
       {plan.blockers.length > 0 && (
-        <Alert color="red" title="This run cannot commit" styles={{ message: { color: '#a61e1e' } }}>
+        <Alert color="red" title="This run cannot commit" styles={{ message: { color: '#a61e1e' }, title: { color: '#a61e1e' } }}>
           {plan.blockers.map((blocker) => (
             <div key={blocker}>{blocker}</div>
           ))}

@@ -6,7 +6,7 @@ import type { Catalogue } from './handles';
 export function ProblemsList({ problems, nodeTypeOf, catalogue, onSelectNode, checking }: { problems: readonly FlowProblem[]; nodeTypeOf(nodeId: string): string | undefined; catalogue: Catalogue; onSelectNode(nodeId: string): void; checking?: boolean }) {
   if (problems.length === 0) {
     return (
-      <Text size="sm" c="green.9" role="status">
+      <Text size="sm" c="#1b5e20" role="status">
         {checking ? 'Checking…' : 'No problems: this flow can run.'}
       </Text>
     );
@@ -28,7 +28,7 @@ export function ProblemsList({ problems, nodeTypeOf, catalogue, onSelectNode, ch
                   {text}
                 </UnstyledButton>
               ) : (
-                <Alert color="red" variant="light" p={6} styles={{ message: { color: '#a61e1e' } }}>
+                <Alert color="red" variant="light" p={6} styles={{ message: { color: '#a61e1e' }, title: { color: '#a61e1e' } }}>
                   {text}
                 </Alert>
               )}

@@ -3,7 +3,7 @@
  * run can be reverted (reversal journals), a waiting one approved or rejected.
  */
 import { Alert, Badge, Button, Group, Modal, Stack, Text, UnstyledButton } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from './notify';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiProblem } from '../api/client';
@@ -12,22 +12,25 @@ import type { AccountOption } from './AccountPicker';
 import { flowKeys, useRuns, type Plan, type RunStatus, type RunView } from './flow-api';
 import { PlanSummary, TraceTable } from './PlanSummary';
 
-const statusColor: Record<RunStatus, string> = { planned: 'gray', awaiting_approval: 'yellow', committed: 'green', failed: 'red', rejected: 'gray', reverted: 'violet', skipped: 'gray' };
+// Dark shades: white label text at AA contrast or better.
+const statusColor: Record<RunStatus, string> = { planned: '#495057', awaiting_approval: '#7a4a00', committed: '#1b5e20', failed: '#a61e1e', rejected: '#495057', reverted: '#5f3dc4', skipped: '#495057' };
 const statusLabel: Record<RunStatus, string> = { planned: 'Planned', awaiting_approval: 'Awaiting approval', committed: 'Committed', failed: 'Failed', rejected: 'Rejected', reverted: 'Reverted', skipped: 'Skipped' };
 
 export function RunStatusBadge({ status }: { status: RunStatus }) {
   return (
-    <Badge color={statusColor[status]} variant="filled" autoContrast>
+    <Badge color={statusColor[status]} variant="filled">
       {statusLabel[status]}
     </Badge>
   );
 }
 
-/** Balances, entity pages and the dashboard show what a run changed. */
+/**
+ * A run or a revert posts journals: balances, registers, reports, budgets and the dashboard all
+ * read the ledger, so everything cached is stale (inactive queries refetch when next shown).
+ */
 export function invalidateLedger(queryClient: ReturnType<typeof useQueryClient>, flowId: string) {
   void queryClient.invalidateQueries({ queryKey: flowKeys.runs(flowId) });
-  void queryClient.invalidateQueries({ queryKey: ['accounts'] });
-  void queryClient.invalidateQueries({ queryKey: ['entities'] });
+  void queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== flowKeys.nodeTypes[0] });
 }
 
 export function RunsPanel({
@@ -62,11 +65,11 @@ export function RunsPanel({
         setReplanned('Balances changed since the run was planned: the new plan is shown below. Approve again to commit it.');
       } else {
         setReplanned(null);
-        notifications.show({ color: 'green', message: action === 'revert' ? 'Run reverted: reversal journals posted' : action === 'approve' ? 'Run approved and committed' : 'Run rejected' });
+        notify({ color: 'green', message: action === 'revert' ? 'Run reverted: reversal journals posted' : action === 'approve' ? 'Run approved and committed' : 'Run rejected' });
       }
       invalidateLedger(queryClient, flowId);
     } catch (error) {
-      notifications.show({ color: 'red', title: `Could not ${action} the run`, message: error instanceof ApiProblem ? error.message : String(error) });
+      notify({ color: 'red', title: `Could not ${action} the run`, message: error instanceof ApiProblem ? error.message : String(error) });
     } finally {
       setBusy(false);
       setConfirmRevert(null);
@@ -74,7 +77,7 @@ export function RunsPanel({
   };
 
   if (runs.isLoading) return <Text size="sm">Loading runs…</Text>;
-  if (runs.isError) return <Alert color="red">Could not load the runs: {String(runs.error)}</Alert>;
+  if (runs.isError) return <Alert color="red" styles={{ message: { color: "#a61e1e" } }}>Could not load the runs: {String(runs.error)}</Alert>;
   const list = runs.data ?? [];
   return (
     <Stack gap="xs">
@@ -85,7 +88,6 @@ export function RunsPanel({
             <UnstyledButton
               onClick={() => onSelectRun(run.id === selectedRunId ? null : run.id)}
               aria-pressed={run.id === selectedRunId}
-              aria-label={`Run of ${new Date(run.startedAt).toLocaleString()}, ${statusLabel[run.status]}, version ${run.version}`}
               style={{ display: 'block', width: '100%', padding: 6, borderRadius: 6, border: `1px solid ${run.id === selectedRunId ? 'var(--mantine-color-blue-6)' : 'var(--mantine-color-gray-3)'}`, marginBottom: 4 }}
             >
               <Group justify="space-between" gap={4} wrap="nowrap">
@@ -107,9 +109,9 @@ export function RunsPanel({
             <RunStatusBadge status={selected.status} />
             <Text size="xs">Run {selected.id.slice(0, 8)}</Text>
           </Group>
-          {replanned && selected.status === 'awaiting_approval' && <Alert color="yellow">{replanned}</Alert>}
+          {replanned && selected.status === 'awaiting_approval' && <Alert color="yellow" styles={{ message: { color: "#5c3c00" } }}>{replanned}</Alert>}
           {selected.error && (
-            <Alert color="red" title="The run failed; nothing was posted" styles={{ message: { color: '#a61e1e' } }}>
+            <Alert color="red" title="The run failed; nothing was posted" styles={{ message: { color: '#a61e1e' }, title: { color: '#a61e1e' } }}>
               {selected.error.message}
               {(selected.error.reasons ?? []).map((reason) => (
                 <div key={reason}>{reason}</div>
@@ -150,7 +152,7 @@ export function RunsPanel({
           )}
         </Stack>
       )}
-      <Modal opened={confirmRevert !== null} onClose={() => setConfirmRevert(null)} title="Revert this run?">
+      <Modal closeButtonProps={{ "aria-label": "Close" }} opened={confirmRevert !== null} onClose={() => setConfirmRevert(null)} title="Revert this run?">
         <Stack>
           <Text size="sm">Reversal journals undo everything this run posted (inter-entity transfers are reversed as pairs). A run can be reverted once.</Text>
           <Group justify="flex-end">

@@ -188,7 +188,7 @@ function ArrayField({ path, fieldKey, schema, value, onValue, accounts, serverEr
   return (
     <Stack gap="xs">
       {serverErrors[path] && (
-        <div role="alert" style={{ color: 'var(--mantine-color-red-8)', fontSize: 14 }}>
+        <div role="alert" style={{ color: '#a61e1e', fontSize: 14 }}>
           {serverErrors[path]}
         </div>
       )}

@@ -42,7 +42,7 @@ export function TemplateWizard({ template, accounts, onClose }: { template: Flow
   };
 
   return (
-    <Modal opened onClose={onClose} title={`Use template: ${template.name}`} size="lg">
+    <Modal closeButtonProps={{ "aria-label": "Close" }} opened onClose={onClose} title={`Use template: ${template.name}`} size="lg">
       <Stepper active={step} onStepClick={(next) => next < step && setStep(next)} size="sm">
         <Stepper.Step label="Accounts" description="Map the roles">
           <Stack gap="sm" mt="sm">
@@ -53,7 +53,7 @@ export function TemplateWizard({ template, accounts, onClose }: { template: Flow
               </Alert>
             )}
             {serverError && (
-              <Alert color="red" title="The mapping was refused" styles={{ message: { color: '#a61e1e' } }}>
+              <Alert color="red" title="The mapping was refused" styles={{ message: { color: '#a61e1e' }, title: { color: '#a61e1e' } }}>
                 {serverError.errors.length > 0 ? serverError.errors.map((error) => <div key={error.field}>{error.message}</div>) : serverError.message}
               </Alert>
             )}

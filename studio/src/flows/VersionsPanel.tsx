@@ -1,6 +1,6 @@
 /** Every saved version; opening one puts it on the canvas, and saving it makes it the newest version. */
 import { Badge, Button, Group, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from './notify';
 import { api, ApiProblem } from '../api/client';
 import { useVersions, type FlowView } from './flow-api';
 
@@ -10,7 +10,7 @@ export function VersionsPanel({ flowId, onOpen }: { flowId: string; onOpen(flow:
     try {
       onOpen(await api<FlowView>(`/flows/${flowId}`, { query: { version } }));
     } catch (error) {
-      notifications.show({ color: 'red', message: error instanceof ApiProblem ? error.message : String(error) });
+      notify({ color: 'red', message: error instanceof ApiProblem ? error.message : String(error) });
     }
   };
   if (versions.isLoading) return <Text size="sm">Loading versions…</Text>;
@@ -25,7 +25,7 @@ export function VersionsPanel({ flowId, onOpen }: { flowId: string; onOpen(flow:
             <Group justify="space-between" wrap="nowrap">
               <div>
                 <Text size="sm" fw={600}>
-                  Version {version.version} {version.current && <Badge size="xs" variant="filled" color="blue.8">current</Badge>}
+                  Version {version.version} {version.current && <Badge size="xs" variant="filled" color="#1864ab">current</Badge>}
                 </Text>
                 <Text size="xs" c="gray.7">
                   {new Date(version.createdAt).toLocaleString()} · {version.nodeCount} nodes

@@ -15,7 +15,7 @@ export async function layoutGraph(nodes: readonly GraphNode[], edges: readonly G
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
       'elk.layered.spacing.nodeNodeBetweenLayers': '80',
-      'elk.spacing.nodeNode': '40',
+      'elk.spacing.nodeNode': '70',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
     },
     children: nodes.map((node) => ({ id: node.id, ...(sizes.get(node.id) ?? defaultNodeSize) })),
