@@ -38,6 +38,13 @@ describe('the studio, from registration to an owner draw', () => {
   });
 
   it('creates an LLC and a personal entity, each shown in its own colour and label', async () => {
+    await navigateTo(page, 'Accounts & Entities');
+    await page.getByRole('button', { name: 'New entity' }).click();
+    await page.getByRole('dialog', { name: 'New entity' }).getByRole('button', { name: 'Create entity' }).click();
+    await page.getByText('Choose LLC or personal').waitFor();
+    await page.getByText('Give the entity a name').waitFor();
+    await checkPage('entity-form');
+    await page.keyboard.press('Escape');
     await createEntity(page, 'llc', 'Rivera Design LLC');
     await expect(page.getByTestId('entity-switcher').getAttribute('data-entity-kind')).resolves.toBe('llc');
     await createEntity(page, 'personal', 'Alex Rivera');
@@ -75,6 +82,7 @@ describe('the studio, from registration to an owner draw', () => {
     await dialog.getByRole('textbox', { name: 'Amount 1', exact: true }).fill('99.99');
     await dialog.getByRole('button', { name: 'Post transaction' }).click();
     await expect(dialog.getByRole('alert').textContent()).resolves.toContain('$0.01 is not assigned to a category');
+    await checkPage('transaction-form');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
   });
@@ -144,6 +152,11 @@ describe('the studio, from registration to an owner draw', () => {
   });
 
   it('keeps the entity choice across a reload and offers every page from the navigation', async () => {
+    await page.getByTestId('entity-switcher').click();
+    await page.getByRole('menuitem', { name: /Rivera Design LLC$/ }).waitFor();
+    await page.waitForTimeout(400); // the menu fades in; axe measures colours as they are
+    expect(await seriousAxeViolations(page), 'axe with the entity menu open').toEqual([]);
+    await page.keyboard.press('Escape');
     await switchEntity(page, 'Rivera Design LLC');
     await page.reload();
     await waitForEntity(page, 'Rivera Design LLC');

@@ -1,5 +1,6 @@
-import { Button, Menu, Text } from '@mantine/core';
+import { Button, Menu, Text, ThemeIcon } from '@mantine/core';
 import { IconBuildingStore, IconCheck, IconChevronDown, IconUser } from '@tabler/icons-react';
+import type { CSSProperties } from 'react';
 import type { EntityKind } from '../api/types';
 import { entityColors } from '../theme/theme';
 import { entityKindLabel } from './EntityBadge';
@@ -16,7 +17,8 @@ export function EntitySwitcher() {
   if (loading) return <Text size="sm">Loading entities…</Text>;
   if (!entity) return <Text size="sm">No entity yet</Text>;
   return (
-    <Menu position="bottom-end" withinPortal>
+    // No focus placeholder inside role="menu" (axe: a menu holds menu items only); focus goes to the items.
+    <Menu position="bottom-end" withinPortal withInitialFocusPlaceholder={false}>
       <Menu.Target>
         <Button
           variant="filled"
@@ -24,6 +26,8 @@ export function EntitySwitcher() {
           leftSection={<EntityIcon kind={entity.kind} />}
           rightSection={<IconChevronDown size={14} aria-hidden />}
           aria-label={`Working in ${entityKindLabel[entity.kind]} ${entity.name}. Switch entity`}
+          // Shade 9's default hover is the lighter shade 8 (teal 8 is 3.9:1 with white): darken instead.
+          style={{ '--button-hover': `color-mix(in srgb, var(--mantine-color-${entityColors[entity.kind]}-9), black 20%)` } as CSSProperties}
           data-testid="entity-switcher"
           data-entity-kind={entity.kind}
         >
@@ -31,14 +35,13 @@ export function EntitySwitcher() {
         </Button>
       </Menu.Target>
       <Menu.Dropdown>
-        <Menu.Label>Work in</Menu.Label>
         {entities.map((candidate) => (
           <Menu.Item
             key={candidate.id}
             onClick={() => select(candidate.id)}
-            leftSection={<EntityIcon kind={candidate.kind} />}
+            // The icon carries the entity's colour; the text stays near-black so it reads on the hover tint too.
+            leftSection={<ThemeIcon size="sm" color={`${entityColors[candidate.kind]}.9`} variant="filled"><EntityIcon kind={candidate.kind} size={14} /></ThemeIcon>}
             rightSection={candidate.id === entity.id ? <IconCheck size={14} aria-label="current" /> : null}
-            c={`${entityColors[candidate.kind]}.9`}
           >
             {entityKindLabel[candidate.kind]} · {candidate.name}
           </Menu.Item>

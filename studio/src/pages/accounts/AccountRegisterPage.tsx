@@ -2,8 +2,8 @@ import { Alert, Anchor, Badge, Breadcrumbs, Button, Group, Loader, Pagination, P
 import { useForm } from '@mantine/form';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { IconFilter, IconPlus, IconX } from '@tabler/icons-react';
-import { useEffect, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api/client';
 import type { Account, RegisterPage } from '../../api/types';
 import { formatDate } from '../../shell/dates';
@@ -35,6 +35,7 @@ const noFilters: Filters = { from: '', to: '', search: '', payee: '', categoryId
  */
 export default function AccountRegisterPage() {
   const { accountId = '' } = useParams();
+  const navigate = useNavigate();
   const { entities, entity: scopeEntity, select } = useEntityScope();
   const account = useQuery({ queryKey: ['accounts', accountId], queryFn: () => api<Account>(`/accounts/${accountId}`) });
   const entity = entities.find((candidate) => candidate.id === account.data?.entityId) ?? null;
@@ -43,10 +44,18 @@ export default function AccountRegisterPage() {
   const [page, setPage] = useState(1);
   const [adding, setAdding] = useState(false);
 
-  // The header's entity follows the account being shown, so the switcher never claims another entity.
+  // Opening another entity's account moves the header to that entity, so the switcher never
+  // claims another one; switching the header away afterwards leaves the register.
+  const synced = useRef<string | null>(null);
   useEffect(() => {
-    if (entity && scopeEntity && entity.id !== scopeEntity.id) select(entity.id);
-  }, [entity, scopeEntity, select]);
+    if (!entity || !scopeEntity) return;
+    if (synced.current !== entity.id) {
+      synced.current = entity.id;
+      if (scopeEntity.id !== entity.id) select(entity.id);
+    } else if (scopeEntity.id !== entity.id) {
+      navigate('/accounts');
+    }
+  }, [entity, scopeEntity, select, navigate]);
 
   const register = useQuery({
     queryKey: ['register', accountId, filters, page],
