@@ -166,6 +166,27 @@ describe('the studio, from registration to an owner draw', () => {
     }
   });
 
+  it('works by keyboard: skip link first, then the entity switcher, which switches with arrows and Enter', async () => {
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    const focused = () => page.evaluate<string>("document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent?.trim() || ''");
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toMatch(/^Working in LLC Rivera Design LLC\. Switch entity$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('menu').waitFor();
+    // Arrows move between the entities (the current one is first); Enter switches.
+    for (let step = 0; step < 2 && !/Alex Rivera/.test(await focused()); step += 1) await page.keyboard.press('ArrowDown');
+    await expect(focused()).resolves.toContain('Personal · Alex Rivera');
+    await page.keyboard.press('Enter');
+    await waitForEntity(page, 'Alex Rivera');
+    // The skip link lands on the page itself.
+    await page.getByRole('link', { name: 'Skip to content' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate<string>('document.activeElement?.id ?? ""')).resolves.toBe('main');
+  });
+
   it('signs out by revoking the refresh token, guards pages, and returns after signing in', async () => {
     const refreshToken = await page.evaluate<string | undefined>("JSON.parse(localStorage.getItem('sluice.session') ?? 'null')?.refreshToken");
     expect(refreshToken).toBeTruthy();
