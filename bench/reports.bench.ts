@@ -383,6 +383,11 @@ const money = (minor: bigint) => {
   return `${negative ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 };
 
+function writeCostText(cost: { withMs: number; withoutMs: number }): string {
+  const percent = Math.round(((cost.withMs - cost.withoutMs) / cost.withoutMs) * 100);
+  return `${percent >= 0 ? '+' : ''}${percent} % per batch${Math.abs(percent) < 5 ? ', within run-to-run noise' : ''}`;
+}
+
 function section(results: Results, environment: Record<string, string>): string {
   const rows = results.comparisons.map((comparison) => {
     const agree = comparison.pairs.every(([, sluice, hledger]) => sluice === hledger);
@@ -414,7 +419,7 @@ Written by \`npm run bench:reports\` (bench/reports.bench.ts); regenerate rather
 ${rows.join('\n')}
 
 - **Memory**: the Sluice API process peaked at **${mib(results.serverPeak)}** resident over its whole life (start-up, registration, every report above); hledger peaked at **${mib(hledgerPeak)}** — Sluice used ${results.serverPeak ? ((results.serverPeak / hledgerPeak) * 100).toFixed(1) : 'n/a'} % of it. The aggregation itself runs in PostgreSQL over a few hundred summary rows.
-- **What the summary costs on writes**: a batch of ${settings.journalsPerTransaction.toLocaleString('en-US')} journals (${(2 * settings.journalsPerTransaction).toLocaleString('en-US')} postings, one transaction) took ${ms(results.writeCost.withMs)} with the summary trigger and ${ms(results.writeCost.withoutMs)} without it (medians of ${settings.triggerCostBatches / 2} each, alternating, on the full tables): ${(((results.writeCost.withMs - results.writeCost.withoutMs) / results.writeCost.withoutMs) * 100).toFixed(0)} % more per batch.
+- **What the summary costs on writes**: a batch of ${settings.journalsPerTransaction.toLocaleString('en-US')} journals (${(2 * settings.journalsPerTransaction).toLocaleString('en-US')} postings, one transaction) took ${ms(results.writeCost.withMs)} with the summary trigger and ${ms(results.writeCost.withoutMs)} without it (medians of ${settings.triggerCostBatches / 2} each, alternating, on the full tables): ${writeCostText(results.writeCost)}.
 - **Without the monthly summary** the same balance sheet as a plain \`SUM … GROUP BY account_id\` over the postings (index on \`(account_id, date)\`) takes ${ms(results.plainAggregateMs)} for both entities — the summary is what takes it to the figures above.
 
 ### What the figures measure
