@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { insertJournals, type JournalDraft } from '../../engine/ledger/journal-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHousehold, startTestApp, type Household, type TestApp } from '../support/test-app.js';
 
@@ -95,5 +97,46 @@ describe('register filters', () => {
     const notAnId = await register({ categoryId: 'groceries' });
     expect(notAnId.status).toBe(400);
     expect(notAnId.body.errors[0].field).toBe('/query/categoryId');
+  });
+});
+
+describe('a register of 10,000+ rows', () => {
+  it('pages to the oldest rows with running balances over the whole history', async () => {
+    const other = await createHousehold(t.app);
+    const savings = other.account('personal', '1010').id;
+    const dining = other.account('personal', '5030').id;
+    const rows = 10_000;
+    // Book straight through the journal store (as the demo does): 1.00, 2.00, ... cents-exact.
+    const drafts: JournalDraft[] = Array.from({ length: rows }, (_, index) => ({
+      id: randomUUID(),
+      entityId: other.personal.id,
+      date: `2025-${String(1 + Math.floor(index / 1000)).padStart(2, '0')}-${String(1 + (index % 28)).padStart(2, '0')}`,
+      memo: `Row ${index}`,
+      payee: index % 2 === 0 ? 'Even Cafe' : 'Odd Bistro',
+      source: 'manual',
+      createdBy: other.userId,
+      postings: [
+        { accountId: savings, amountMinor: -BigInt(index + 1) * 100n, currency: 'USD' },
+        { accountId: dining, amountMinor: BigInt(index + 1) * 100n, currency: 'USD' },
+      ],
+    }));
+    await t.database.knex.transaction((trx) => insertJournals(trx, drafts));
+
+    const started = Date.now();
+    const last = await request(t.app).get(`/api/v1/accounts/${savings}/register`).query({ limit: 50, offset: rows - 50 }).set(other.auth);
+    const elapsedMs = Date.now() - started;
+    expect(last.status).toBe(200);
+    expect(last.body.page).toEqual({ limit: 50, offset: rows - 50, total: rows });
+    // The oldest row is the first posting of the account: its running balance is its own amount.
+    const oldest = last.body.data.at(-1);
+    expect(oldest.runningBalance).toBe(oldest.amount);
+    const newest = (await request(t.app).get(`/api/v1/accounts/${savings}/register`).query({ limit: 1 }).set(other.auth)).body;
+    // -(1 + 2 + ... + 10,000) dollars.
+    expect(newest.data[0].runningBalance).toBe('-50005000.00');
+    expect(newest.account.balance).toBe('-50005000.00');
+    const filtered = await request(t.app).get(`/api/v1/accounts/${savings}/register`).query({ payee: 'odd', minAmount: '9990', limit: 50 }).set(other.auth);
+    // 9,990.00 to 10,000.00 is 11 rows; the odd-indexed ones (even dollar amounts) are Odd Bistro's: 6.
+    expect(filtered.body.page.total).toBe(6);
+    expect(elapsedMs).toBeLessThan(5_000);
   });
 });
