@@ -6,6 +6,9 @@ import { MemoryRouter, type InitialEntry } from 'react-router';
 import { vi } from 'vitest';
 import { theme } from '../../studio/src/theme/theme';
 
+// jsdom has no layout: Mantine's Combobox scrolls the selected option into view.
+Element.prototype.scrollIntoView ??= function scrollIntoView() {};
+
 /** Renders studio UI as the app does (Mantine, TanStack Query, router), with transitions and portals off. */
 export function renderStudio(ui: ReactElement, { route = '/' as InitialEntry } = {}) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });

@@ -6,6 +6,7 @@ import { api } from '../../api/client';
 import type { Account, AccountType, Entity } from '../../api/types';
 import { subtypeLabel } from '../../shell/balances';
 import { formErrorsOf } from '../../shell/form-problems';
+import { ledgerQueryPrefixes } from '../../shell/queries';
 
 /** The API's subtypes per type (engine/ledger/types.ts). */
 const subtypesByType: Record<AccountType, string[]> = {
@@ -53,8 +54,7 @@ export function AccountForm({ entity, onCreated, onCancel }: { entity: Entity; o
         body: { name: values.name.trim(), type: values.type, ...(values.subtype ? { subtype: values.subtype } : {}), ...(values.code ? { code: values.code } : {}), ...(values.type === 'asset' || values.type === 'liability' ? { allowOverdraft: values.allowOverdraft } : {}) },
       }),
     onSuccess: async (account) => {
-      await queryClient.invalidateQueries({ queryKey: ['entities'] });
-      await queryClient.invalidateQueries({ queryKey: ['accounts'] });
+      await Promise.all(ledgerQueryPrefixes.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
       onCreated(account);
     },
     onError: (error) => {

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import type { Entity, EntityKind } from '../../api/types';
 import { formErrorsOf } from '../../shell/form-problems';
+import { ledgerQueryPrefixes } from '../../shell/queries';
 import { entityColors } from '../../theme/theme';
 
 /** A new LLC or personal entity; the API gives it a standard chart of accounts. */
@@ -22,8 +23,7 @@ export function EntityForm({ onCreated, onCancel }: { onCreated(entity: Entity):
   const create = useMutation({
     mutationFn: (body: { kind: EntityKind; name: string }) => api<Entity>('/entities', { method: 'POST', body }),
     onSuccess: async (entity) => {
-      await queryClient.invalidateQueries({ queryKey: ['entities'] });
-      await queryClient.invalidateQueries({ queryKey: ['accounts'] });
+      await Promise.all(ledgerQueryPrefixes.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
       onCreated(entity);
     },
     onError: (error) => {
