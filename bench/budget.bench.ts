@@ -334,7 +334,7 @@ function table(results: Results): string {
     ['p99 per call', ms(results.p99Ms), `mean ${ms(results.meanMs)}, min ${ms(results.minMs)}, max ${ms(results.maxMs)}`],
     ['Cold call: p50 / p95', `${ms(results.coldP50Ms)} / ${ms(results.coldP95Ms)}`, `${results.coldCalls} calls, each right after a new journal: every posting sum is read again (goal ≤ ${settings.goals.p95Ms} ms: ${results.coldP95Ms <= settings.goals.p95Ms ? 'met' : '**missed**'})`],
     ['PUT a cell: p50 / p95', `${ms(results.putP50Ms)} / ${ms(results.putP95Ms)}`, '40 writes: per-entity lock, the history read inside the transaction, the assignment row, the audit entry, the new board'],
-    ['SQL statements per call', String(results.statementsPerCall), 'median of the warm calls; session, entity, accounts, data span, settings, groups, posting fingerprint, assignments, holds'],
+    ['SQL statements per call', String(results.statementsPerCall), 'median of the warm calls: session, entity, accounts, data span (2), settings, groups, the fingerprint of postings and assignments, holds'],
     ['Response', `${(results.responseBytes / 1024).toFixed(1)} KiB`, `${results.categories} categories in 12 groups, every amount a decimal string`],
     ['Board of the first month (p50)', ms(results.firstMonthP50Ms), 'same data, the chain is one month long'],
     ['Sankey of the board month (p50)', ms(results.sankeyP50Ms), 'GET …/sankey, 50 calls'],
@@ -374,7 +374,7 @@ ${table(results)}
   \`ANALYZE\`.
 - **Warm** calls (the first rows) find the entity's posting sums in the API process's cache, keyed
   by the count and largest id of the entity's postings (postings are append-only, so a new one
-  changes the key); the key is checked with one index-only query per call. **Cold** calls come
+  changes the key); the key is checked with one counting query per call. **Cold** calls come
   right after a journal is posted, so every posting sum of the 5 years is read again.
 - Each answer must reconcile (To be assigned + held + Σ available = on-budget cash); the last one is
   also compared with the on-budget cash summed in SQL, and must list ${settings.categories} categories.

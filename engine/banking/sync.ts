@@ -96,6 +96,24 @@ interface ExistingRow {
   memo: string | null;
 }
 
+/** The fields of a Plaid transaction the books use; pages are slimmed as they arrive (memory). */
+type SyncedTransaction = Pick<Transaction, 'transaction_id' | 'account_id' | 'amount' | 'iso_currency_code' | 'date' | 'name' | 'merchant_name' | 'pending' | 'pending_transaction_id'>;
+
+interface SyncPage {
+  added: SyncedTransaction[];
+  modified: SyncedTransaction[];
+  removed: RemovedTransaction[];
+  accounts: AccountBase[];
+}
+
+function slim(txn: Transaction): SyncedTransaction {
+  return { transaction_id: txn.transaction_id, account_id: txn.account_id, amount: txn.amount, iso_currency_code: txn.iso_currency_code, date: txn.date, name: txn.name, merchant_name: txn.merchant_name ?? null, pending: txn.pending, pending_transaction_id: txn.pending_transaction_id ?? null };
+}
+
+function slimPage(page: TransactionsSyncResponse, keepAccounts: boolean): SyncPage {
+  return { added: page.added.map(slim), modified: page.modified.map(slim), removed: page.removed.map((entry) => ({ transaction_id: entry.transaction_id, account_id: entry.account_id })), accounts: keepAccounts ? page.accounts : [] };
+}
+
 /** Where the cursor moved under us (another process synced): fetch again from the new one. */
 class CursorMoved extends Error {}
 
@@ -187,10 +205,10 @@ export class BankSyncService {
     return outcome;
   }
 
-  private async fetchAll(accessToken: string, startCursor: string, outcome: SyncOutcome): Promise<{ pages: TransactionsSyncResponse[]; nextCursor: string }> {
+  private async fetchAll(accessToken: string, startCursor: string, outcome: SyncOutcome): Promise<{ pages: SyncPage[]; nextCursor: string }> {
     const client = this.gateway.client;
     for (let restart = 0; ; restart += 1) {
-      const pages: TransactionsSyncResponse[] = [];
+      const pages: SyncPage[] = [];
       let cursor = startCursor;
       try {
         for (;;) {
@@ -202,7 +220,8 @@ export class BankSyncService {
             this.options.retry,
             () => void (outcome.retries += 1),
           );
-          pages.push(page.data);
+          // Balances come from the last page; the others keep only what the books use.
+          pages.push(slimPage(page.data, !page.data.has_more));
           outcome.pages += 1;
           cursor = page.data.next_cursor;
           if (!page.data.has_more) return { pages, nextCursor: cursor };
@@ -232,7 +251,7 @@ export class BankSyncService {
     return linked;
   }
 
-  private async apply(trx: Knex.Transaction, item: BankItemRow, startCursor: string, fetched: { pages: TransactionsSyncResponse[]; nextCursor: string }, outcome: SyncOutcome): Promise<void> {
+  private async apply(trx: Knex.Transaction, item: BankItemRow, startCursor: string, fetched: { pages: SyncPage[]; nextCursor: string }, outcome: SyncOutcome): Promise<void> {
     const locked = await trx<BankItemRow>('bank_items').where({ id: item.id }).forUpdate().first('sync_cursor', 'status');
     if ((locked?.sync_cursor ?? '') !== startCursor) throw new CursorMoved();
     resetCounts(outcome);
@@ -240,7 +259,7 @@ export class BankSyncService {
     const createdBy = item.created_by;
 
     // The latest word on each transaction across the pages (later pages win).
-    const latest = new Map<string, { kind: 'upsert'; txn: Transaction } | { kind: 'removed'; removed: RemovedTransaction }>();
+    const latest = new Map<string, { kind: 'upsert'; txn: SyncedTransaction } | { kind: 'removed'; removed: RemovedTransaction }>();
     for (const page of fetched.pages) {
       for (const txn of page.added) latest.set(txn.transaction_id, { kind: 'upsert', txn });
       for (const txn of page.modified) latest.set(txn.transaction_id, { kind: 'upsert', txn });
@@ -265,7 +284,7 @@ export class BankSyncService {
     const revisions: Record<string, unknown>[] = [];
     const toReverse: { rowId: string; journalId: string; revision: Record<string, unknown> }[] = [];
 
-    const describe = (txn: Transaction) => ({ payee: (txn.merchant_name ?? txn.name ?? '').slice(0, 200) || null, memo: (txn.name ?? '').slice(0, 500) || null });
+    const describe = (txn: SyncedTransaction) => ({ payee: (txn.merchant_name ?? txn.name ?? '').slice(0, 200) || null, memo: (txn.name ?? '').slice(0, 500) || null });
     const snapshot = (row: Pick<ExistingRow, 'status' | 'amount_minor' | 'date' | 'payee'>) => ({ status: row.status, amountMinor: row.amount_minor.toString(), date: row.date, payee: row.payee });
 
     for (const [id, change] of latest) {

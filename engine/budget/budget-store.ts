@@ -71,7 +71,7 @@ async function heldRows(db: Knex, entityId: string) {
  * sums change only when rows are added: then a count grows. Both sums are kept per entity, each
  * under its own key (postings to its accounts: count, largest id and what each account is to the
  * budget; its assignments: count), so a budget write re-reads only the assignments; every read
- * checks both keys with one index-only statement.
+ * checks both keys with one statement (counts over the (account, date, id) and (entity, month) indexes).
  * Holds are mutable and small: read every time. A read inside a transaction bypasses the cache
  * (it may see its own uncommitted rows), unless the caller states that the transaction has
  * written no postings and no assignments yet (`unwrittenTransaction`): then it sees exactly what
