@@ -244,6 +244,9 @@ const successChoices: Record<string, Record<string, number>> = {
   'POST /flows/:flowId/enable': { flowId: 3 },
   'POST /runs/:runId/approve': { runId: 1 },
   'POST /runs/:runId/reject': { runId: 2 },
+  // LLC-only reports: A's LLC, not the personal entity the table picks first.
+  'GET /entities/:entityId/reports/inter-entity-audit': { entityId: 1 },
+  'GET /entities/:entityId/reports/schedule-c': { entityId: 1 },
 };
 
 function accountsOfAEntity(entityId: string): AccountSummary[] {
