@@ -68,6 +68,19 @@ const ariaLabels = { 'node.a11yDescription.default': 'Press Enter or Space to se
 const deleteKeys = ['Delete', 'Backspace'];
 const multiSelectKeys = ['Meta', 'Control', 'Shift'];
 
+/** The handle under (or within React Flow's 20 px connection radius of) a point; the connection line may lie on top of it. */
+function handleNear(x: number, y: number): Element | null {
+  const under = document.elementsFromPoint(x, y).find((element) => element.classList.contains('react-flow__handle'));
+  if (under) return under;
+  let best: { element: Element; distance: number } | null = null;
+  for (const element of document.querySelectorAll('.react-flow__handle')) {
+    const box = element.getBoundingClientRect();
+    const distance = Math.hypot(box.left + box.width / 2 - x, box.top + box.height / 2 - y);
+    if (distance <= 20 && (!best || distance < best.distance)) best = { element, distance };
+  }
+  return best?.element ?? null;
+}
+
 const isTyping = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 
 export interface FlowEditorProps {
@@ -196,7 +209,8 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
     const sizes = new Map(boxes.map((box) => [box.id, { width: box.w, height: box.h }]));
     void layoutGraph(currentGraph().nodes, currentGraph().edges, sizes).then((positions) => {
       setNodes((current) => current.map((node) => ({ ...node, position: positions.get(node.id) ?? node.position })));
-      window.requestAnimationFrame(() => void reactFlow.fitView({ padding: 0.15 }));
+      // After React Flow has applied the new positions.
+      window.setTimeout(() => void reactFlow.fitView({ padding: 0.15 }), 80);
     });
   }, [nodesInitialized, currentGraph, reactFlow]);
 
@@ -265,15 +279,24 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
     [catalogue, record],
   );
 
+  /** A connection let go on a handle that refused it: say why (React Flow only reports that it was invalid). */
   const onConnectEnd = useCallback(
-    (_event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
-      if (state.isValid || !state.fromHandle || !state.toHandle || !state.fromNode || !state.toNode) return;
-      if (state.fromHandle.type === state.toHandle.type) {
-        setRefusal(state.fromHandle.type === 'source' ? 'Connect an output (right side of a node) to an input (left side of another node).' : 'Connect an input to an output: drag from an output on the right side of a node.');
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromHandle) return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      const element = point ? handleNear(point.clientX, point.clientY) : null;
+      const toNodeId = state.toHandle?.nodeId ?? element?.getAttribute('data-nodeid');
+      const toHandleId = state.toHandle?.id ?? element?.getAttribute('data-handleid');
+      const toType = state.toHandle?.type ?? (element?.classList.contains('source') ? 'source' : 'target');
+      if (!toNodeId || !toHandleId) return;
+      if (state.fromHandle.type === toType) {
+        setRefusal(toType === 'source' ? 'Connect an output (right side of a node) to an input (left side of another node).' : 'Connect an input to an output: drag from an output on the right side of a node.');
         return;
       }
-      const [from, to] = state.fromHandle.type === 'source' ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
-      setRefusal(connectionRefusal({ source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null }, graphForRules(), catalogue));
+      const fromEnd = { nodeId: state.fromHandle.nodeId, id: state.fromHandle.id ?? null };
+      const toEnd = { nodeId: toNodeId, id: toHandleId };
+      const [source, target] = state.fromHandle.type === 'source' ? [fromEnd, toEnd] : [toEnd, fromEnd];
+      setRefusal(connectionRefusal({ source: source.nodeId, sourceHandle: source.id, target: target.nodeId, targetHandle: target.id }, graphForRules(), catalogue));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [catalogue],
@@ -340,7 +363,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
     const positions = await layoutGraph(currentGraph().nodes, currentGraph().edges, sizes);
     record();
     setNodes((current) => current.map((node) => ({ ...node, position: positions.get(node.id) ?? node.position })));
-    window.requestAnimationFrame(() => void reactFlow.fitView({ padding: 0.15, duration: 300 }));
+    window.setTimeout(() => void reactFlow.fitView({ padding: 0.15, duration: 300 }), 80);
     setAnnouncement('Laid out the flow');
   }, [currentGraph, reactFlow, record]);
 
@@ -485,7 +508,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
     const type = event.dataTransfer.getData(paletteMimeType) || event.dataTransfer.getData('text/plain');
     if (!catalogue.has(type)) return;
     const position = reactFlow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-    addNode(type, { x: position.x - 110, y: position.y - 30 });
+    addNode(type, { x: position.x - 90, y: position.y - 30 });
   };
 
   const nodeTypeOf = (nodeId: string) => nodes.find((node) => node.id === nodeId)?.type;
@@ -601,9 +624,9 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
           >
             <Background gap={20} />
             <Controls showInteractive={false} aria-label="Zoom controls" />
-            <MiniMap pannable zoomable ariaLabel="Minimap of the flow" nodeColor={(node) => (node.type?.startsWith('trigger') ? '#e8590c' : catalogue.get(node.type ?? '')?.category === 'action' ? '#2b8a3e' : '#1c7ed6')} />
+            <MiniMap pannable zoomable style={{ width: 150, height: 100 }} ariaLabel="Minimap of the flow" nodeColor={(node) => (node.type?.startsWith('trigger') ? '#e8590c' : catalogue.get(node.type ?? '')?.category === 'action' ? '#2b8a3e' : '#1c7ed6')} />
             {refusal && (
-              <Panel position="top-center">
+              <Panel position="top-center" className="sluice-refusal-panel">
                 <div className="sluice-refusal" role="alert" data-testid="connection-refusal">
                   <Group gap={6} wrap="nowrap" align="flex-start">
                     <span>
