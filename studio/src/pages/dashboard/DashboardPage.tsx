@@ -6,7 +6,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, type Page } from '../../api/client';
 import type { Alert as AlertRow, EntityKind, Jobs, NetWorthHistory, NetWorthReport } from '../../api/types';
-import { moneySubtypes } from '../../shell/balances';
+import { cashSubtypes, moneySubtypes } from '../../shell/balances';
 import { formatDate, formatDateTime, todayIso } from '../../shell/dates';
 import { EntityBadge } from '../../shell/EntityBadge';
 import { EntityPanel } from '../../shell/EntityPanel';
@@ -178,8 +178,9 @@ function AccountBalances() {
   const accounts = useAllAccounts();
   const [showAll, setShowAll] = useState(false);
   const money = (accounts.data ?? []).filter((account) => moneySubtypes.includes(account.subtype) && !account.archived);
-  // Accounts that never held money are noise here; one switch shows them.
-  const shown = showAll ? money : money.filter((account) => !/^-?0(\.0+)?$/.test(account.balance));
+  // Bank and cash accounts always show (an empty savings account is news); empty cards, loans and
+  // investment accounts are noise here, one switch shows them.
+  const shown = showAll ? money : money.filter((account) => cashSubtypes.includes(account.subtype) || !/^-?0(\.0+)?$/.test(account.balance));
   const hidden = money.length - shown.length;
   return (
     <section aria-labelledby="balances-heading">
@@ -223,7 +224,7 @@ function AccountBalances() {
       )}
       {accounts.data && (hidden > 0 || showAll) && (
         <Button variant="subtle" size="xs" mt="xs" onClick={() => setShowAll((value) => !value)}>
-          {showAll ? 'Hide accounts with a zero balance' : `Show ${hidden} accounts with a zero balance`}
+          {showAll ? 'Hide empty cards, loans and investment accounts' : `Show ${hidden} more accounts with a zero balance`}
         </Button>
       )}
     </section>
