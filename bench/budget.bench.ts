@@ -88,6 +88,10 @@ interface Results {
   coldP50Ms: number;
   coldP95Ms: number;
   coldCalls: number;
+  /** Calls after postings were added to an old journal by hand: the whole history is read again. */
+  fullP50Ms: number;
+  fullP95Ms: number;
+  fullCalls: number;
   /** PUT of one assigned cell (a write: lock, read the history in the transaction, insert, audit, answer the board). */
   putP50Ms: number;
   putP95Ms: number;
@@ -267,6 +271,20 @@ async function benchmark(database: Database): Promise<Results> {
       cold.push(elapsed);
     }
     cold.sort((a, b) => a - b);
+    // Full re-read: a balanced pair added by hand to the opening journal (an old journal) makes
+    // the cached sums unusable, so the board reads every posting sum of the 5 years again.
+    const full: number[] = [];
+    const opening = (await database.knex('journals').where({ entity_id: entity.id, memo: 'Opening balance' }).first('id', 'date')) as { id: string; date: string };
+    for (let index = 0; index < 40; index += 1) {
+      await database.knex('postings').insert([
+        { journal_id: opening.id, entity_id: entity.id, date: opening.date, account_id: checking, amount_minor: '1', currency: 'USD' },
+        { journal_id: opening.id, entity_id: entity.id, date: opening.date, account_id: salary, amount_minor: '-1', currency: 'USD' },
+      ]);
+      const { ms: elapsed, status, text } = await call(url);
+      if (status !== 200 || !(JSON.parse(text) as { reconciliation: { balanced: boolean } }).reconciliation.balanced) failures.push(`full call ${index}: ${status}`);
+      full.push(elapsed);
+    }
+    full.sort((a, b) => a - b);
     const puts: number[] = [];
     for (let index = 0; index < 40; index += 1) {
       const start = performance.now();
@@ -298,6 +316,9 @@ async function benchmark(database: Database): Promise<Results> {
       coldP50Ms: percentile(cold, 50),
       coldP95Ms: percentile(cold, 95),
       coldCalls: cold.length,
+      fullP50Ms: percentile(full, 50),
+      fullP95Ms: percentile(full, 95),
+      fullCalls: full.length,
       putP50Ms: percentile(puts, 50),
       putP95Ms: percentile(puts, 95),
       responseBytes,
@@ -332,8 +353,9 @@ function table(results: Results): string {
     ['p50 per call', ms(results.p50Ms), `${settings.calls} calls after ${settings.warmupCalls} warm-up calls, one at a time`],
     ['p95 per call', ms(results.p95Ms), `goal ≤ ${settings.goals.p95Ms} ms: ${results.p95Ms <= settings.goals.p95Ms ? 'goal met' : '**goal missed**'}`],
     ['p99 per call', ms(results.p99Ms), `mean ${ms(results.meanMs)}, min ${ms(results.minMs)}, max ${ms(results.maxMs)}`],
-    ['Cold call: p50 / p95', `${ms(results.coldP50Ms)} / ${ms(results.coldP95Ms)}`, `${results.coldCalls} calls, each right after a new journal: every posting sum is read again (goal ≤ ${settings.goals.p95Ms} ms: ${results.coldP95Ms <= settings.goals.p95Ms ? 'met' : '**missed**'})`],
-    ['PUT a cell: p50 / p95', `${ms(results.putP50Ms)} / ${ms(results.putP95Ms)}`, '40 writes: per-entity lock, the history read inside the transaction, the assignment row, the audit entry, the new board'],
+    ['After a new journal: p50 / p95', `${ms(results.coldP50Ms)} / ${ms(results.coldP95Ms)}`, `${results.coldCalls} calls, each right after a journal was posted: its postings are folded into the cached sums (goal ≤ ${settings.goals.p95Ms} ms: ${results.coldP95Ms <= settings.goals.p95Ms ? 'met' : '**missed**'})`],
+    ['Full re-read: p50 / p95', `${ms(results.fullP50Ms)} / ${ms(results.fullP95Ms)}`, `${results.fullCalls} calls, each after postings were added to an old journal by hand: every posting sum of the ${results.months} months is read again (goal ≤ ${settings.goals.p95Ms} ms: ${results.fullP95Ms <= settings.goals.p95Ms ? 'met' : '**missed**'})`],
+    ['PUT a cell: p50 / p95', `${ms(results.putP50Ms)} / ${ms(results.putP95Ms)}`, '40 writes: per-entity lock, the facts through the cache (the assignments read again), the assignment row, the audit entry, the new board'],
     ['SQL statements per call', String(results.statementsPerCall), 'median of the warm calls: session, entity, accounts, data span (2), settings, groups, the fingerprint of postings and assignments, holds'],
     ['Response', `${(results.responseBytes / 1024).toFixed(1)} KiB`, `${results.categories} categories in 12 groups, every amount a decimal string`],
     ['Board of the first month (p50)', ms(results.firstMonthP50Ms), 'same data, the chain is one month long'],
@@ -374,8 +396,10 @@ ${table(results)}
   \`ANALYZE\`.
 - **Warm** calls (the first rows) find the entity's posting sums in the API process's cache, keyed
   by the count and largest id of the entity's postings (postings are append-only, so a new one
-  changes the key); the key is checked with one counting query per call. **Cold** calls come
-  right after a journal is posted, so every posting sum of the 5 years is read again.
+  changes the key); the key is checked with one counting query per call. Calls **after a new
+  journal** fold that journal's postings into the cached sums (one small query); a **full
+  re-read** of the history happens when that is not provably exact (postings added to an old
+  journal, a late commit with smaller ids), measured here by adding postings to the opening journal.
 - Each answer must reconcile (To be assigned + held + Σ available = on-budget cash); the last one is
   also compared with the on-budget cash summed in SQL, and must list ${settings.categories} categories.
 

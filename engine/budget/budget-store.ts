@@ -39,21 +39,74 @@ interface SumRow {
   totalMinor: bigint;
 }
 
+/** Posting sums and the fingerprint of the postings they were read from (one statement, one snapshot). */
+interface PostingSnapshot {
+  count: bigint;
+  last: bigint;
+  sums: SumRow[];
+}
+
+const fingerprintSql = 'select count(*) as n, coalesce(max(p.id), 0) as last from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id';
+
 /**
  * Posting sums per (account, month) over the whole history, for the journals that touch an
  * on-budget account (cash or card) of the entity: the entity's postings joined to its account
  * list, semi-joined (hashed) to the journals found through the on-budget accounts' index.
  */
-async function postingSums(db: Knex, onBudget: readonly string[], counted: readonly string[]): Promise<SumRow[]> {
-  if (onBudget.length === 0) return [];
-  const { rows } = await db.raw<{ rows: { account_id: string; month: string; total: bigint }[] }>(
-    `select p.account_id, to_char(p.date, 'YYYY-MM') as month, sum(p.amount_minor)::bigint as total
-       from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id
-      where p.journal_id in (select q.journal_id from postings q where q.account_id = any(?::uuid[]))
-      group by 1, 2`,
-    [[...counted], [...onBudget]],
+async function postingSums(db: Knex, onBudget: readonly string[], counted: readonly string[]): Promise<PostingSnapshot> {
+  const { rows } = await db.raw<{ rows: { n: bigint; last: bigint; account_id: string | null; month: string | null; total: bigint | null }[] }>(
+    `with fp as (${fingerprintSql}),
+          sums as (
+            select p.account_id, to_char(p.date, 'YYYY-MM') as month, sum(p.amount_minor)::bigint as total
+              from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id
+             where p.journal_id in (select q.journal_id from postings q where q.account_id = any(?::uuid[]))
+             group by 1, 2)
+     select fp.n, fp.last, sums.account_id, sums.month, sums.total from fp left join sums on true`,
+    [[...counted], [...counted], [...onBudget]],
   );
-  return rows.map((row) => ({ accountId: row.account_id, month: row.month, totalMinor: BigInt(row.total) }));
+  return {
+    count: BigInt(rows[0]?.n ?? 0),
+    last: BigInt(rows[0]?.last ?? 0),
+    sums: rows.filter((row) => row.account_id !== null).map((row) => ({ accountId: row.account_id!, month: row.month!, totalMinor: BigInt(row.total!) })),
+  };
+}
+
+/** Most new postings a read folds into cached sums; more and it reads the history again. */
+export const postingDeltaLimit = 20_000;
+
+/**
+ * The cached sums plus the postings added since (ids above the cached largest id), when that is
+ * exactly what changed: in the same snapshot, the count grew by the number of new postings (no
+ * posting with a smaller id committed late) and every new posting belongs to a new journal (not
+ * one added to an old journal by hand, which could change what that journal counts for).
+ * Otherwise null: read the history again.
+ */
+async function postingDelta(db: Knex, onBudget: readonly string[], counted: readonly string[], base: PostingSnapshot): Promise<PostingSnapshot | null> {
+  const { rows } = await db.raw<{ rows: { n: bigint; last: bigint; journal_id: string | null; account_id: string | null; month: string | null; amount_minor: bigint | null; old_journal: boolean | null }[] }>(
+    `with fp as (${fingerprintSql}),
+          fresh as (
+            select p.journal_id, p.account_id, to_char(p.date, 'YYYY-MM') as month, p.amount_minor
+              from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id
+             where p.id > ?
+             limit ?)
+     select fp.n, fp.last, f.journal_id, f.account_id, f.month, f.amount_minor,
+            exists (select 1 from postings o where o.journal_id = f.journal_id and o.id <= ?) as old_journal
+       from fp left join fresh f on true`,
+    [[...counted], [...counted], base.last.toString(), postingDeltaLimit + 1, base.last.toString()],
+  );
+  const fresh = rows.filter((row) => row.journal_id !== null);
+  const count = BigInt(rows[0]?.n ?? 0);
+  if (fresh.length > postingDeltaLimit || count - base.count !== BigInt(fresh.length) || fresh.some((row) => row.old_journal)) return null;
+  const onBudgetIds = new Set(onBudget);
+  const touching = new Set(fresh.filter((row) => onBudgetIds.has(row.account_id!)).map((row) => row.journal_id!));
+  const totals = new Map(base.sums.map((sum) => [`${sum.accountId}|${sum.month}`, sum]));
+  for (const row of fresh) {
+    if (!touching.has(row.journal_id!)) continue;
+    const key = `${row.account_id}|${row.month}`;
+    const sum = totals.get(key);
+    totals.set(key, { accountId: row.account_id!, month: row.month!, totalMinor: (sum?.totalMinor ?? 0n) + BigInt(row.amount_minor!) });
+  }
+  return { count, last: BigInt(rows[0]?.last ?? 0), sums: [...totals.values()] };
 }
 
 async function assignmentSums(db: Knex, entityId: string): Promise<AssignmentSum[]> {
@@ -69,9 +122,10 @@ async function heldRows(db: Knex, entityId: string) {
 /**
  * Postings and envelope assignments are append-only (never updated or deleted), so an entity's
  * sums change only when rows are added: then a count grows. Both sums are kept per entity, each
- * under its own key (postings to its accounts: count, largest id and what each account is to the
- * budget; its assignments: count), so a budget write re-reads only the assignments; every read
- * checks both keys with one statement (counts over the (account, date, id) and (entity, month) indexes).
+ * under its own key (postings to its accounts: count and largest id, read in the same statement
+ * as the sums; its assignments: count), so a budget write re-reads only the assignments, and new
+ * journals are folded in from their own postings (see postingDelta); every read checks both keys
+ * with one counting statement. A change of what an account is to the budget drops the entry.
  * Holds are mutable and small: read every time. A read inside a transaction bypasses the cache
  * (it may see its own uncommitted rows), unless the caller states that the transaction has
  * written no postings and no assignments yet (`unwrittenTransaction`): then it sees exactly what
@@ -80,8 +134,9 @@ async function heldRows(db: Knex, entityId: string) {
 export const factCacheLimits = { entities: 200 } as const;
 
 interface CacheEntry {
-  postingsKey: string;
-  sums: SumRow[];
+  /** What each account is to the budget when the sums were read (a change reads them again). */
+  roles: string;
+  postings: PostingSnapshot;
   assignmentsKey: string;
   assignments: AssignmentSum[];
   /** The facts built from both (without holds), while both keys hold. */
@@ -89,14 +144,13 @@ interface CacheEntry {
 }
 const factCache = new Map<string, CacheEntry>();
 
-async function fingerprint(db: Knex, entityId: string, counted: readonly string[], roles: string): Promise<{ postingsKey: string; assignmentsKey: string }> {
-  const { rows } = await db.raw<{ rows: { postings: bigint; last: bigint | null; assignments: bigint }[] }>(
-    `select p.n as postings, p.last, (select count(*) from envelope_assignments where entity_id = ?) as assignments
-       from (select count(*) as n, max(p.id) as last from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id) p`,
+async function fingerprint(db: Knex, entityId: string, counted: readonly string[]): Promise<{ count: bigint; last: bigint; assignmentsKey: string }> {
+  const { rows } = await db.raw<{ rows: { n: bigint; last: bigint; assignments: bigint }[] }>(
+    `select fp.n, fp.last, (select count(*) from envelope_assignments where entity_id = ?) as assignments from (${fingerprintSql}) fp`,
     [entityId, [...counted]],
   );
   const row = rows[0];
-  return { postingsKey: `${row?.postings ?? 0}:${row?.last ?? 0}:${roles}`, assignmentsKey: String(row?.assignments ?? 0) };
+  return { count: BigInt(row?.n ?? 0), last: BigInt(row?.last ?? 0), assignmentsKey: String(row?.assignments ?? 0) };
 }
 
 /**
@@ -108,20 +162,26 @@ export async function loadFacts(db: Knex, entity: EntityRow, accounts: readonly 
   const counted = idsWith(accounts, ['cash', 'card', 'expense', 'to_be_assigned']);
   const roleMap = new Map(accounts.map((account) => [account.id, account.role]));
   const withHeld = (facts: BudgetFacts, held: { month: Month; heldMinor: bigint }[]): BudgetFacts => ({ ...facts, held: budgetFacts(roleMap, [], [], held).held });
+  if (onBudget.length === 0) {
+    const [assignments, held] = await Promise.all([assignmentSums(db, entity.id), heldRows(db, entity.id)]);
+    return withHeld(budgetFacts(roleMap, [], assignments, []), held);
+  }
   if ((db as Knex & { isTransaction?: boolean }).isTransaction && !options.unwrittenTransaction) {
-    const [sums, assignments, held] = await Promise.all([postingSums(db, onBudget, counted), assignmentSums(db, entity.id), heldRows(db, entity.id)]);
-    return withHeld(budgetFacts(roleMap, sums, assignments, []), held);
+    const [postings, assignments, held] = await Promise.all([postingSums(db, onBudget, counted), assignmentSums(db, entity.id), heldRows(db, entity.id)]);
+    return withHeld(budgetFacts(roleMap, postings.sums, assignments, []), held);
   }
   const roles = accounts.map((account) => `${account.id}=${account.role}`).join(',');
-  const [keys, held] = await Promise.all([fingerprint(db, entity.id, counted, roles), heldRows(db, entity.id)]);
-  const cached = factCache.get(entity.id);
+  const [keys, held] = await Promise.all([fingerprint(db, entity.id, counted), heldRows(db, entity.id)]);
+  const cached = factCache.get(entity.id)?.roles === roles ? factCache.get(entity.id) : undefined;
+  const postingsHold = cached !== undefined && cached.postings.count === keys.count && cached.postings.last === keys.last;
   let entry = cached;
-  if (!cached || cached.postingsKey !== keys.postingsKey || cached.assignmentsKey !== keys.assignmentsKey) {
-    const [sums, assignments] = await Promise.all([
-      cached?.postingsKey === keys.postingsKey ? cached.sums : postingSums(db, onBudget, counted),
+  if (!cached || !postingsHold || cached.assignmentsKey !== keys.assignmentsKey) {
+    const readPostings = async () => (cached ? await postingDelta(db, onBudget, counted, cached.postings) : null) ?? postingSums(db, onBudget, counted);
+    const [postings, assignments] = await Promise.all([
+      postingsHold ? cached.postings : readPostings(),
       cached?.assignmentsKey === keys.assignmentsKey ? cached.assignments : assignmentSums(db, entity.id),
     ]);
-    entry = { ...keys, sums, assignments, facts: budgetFacts(roleMap, sums, assignments, []) };
+    entry = { roles, postings, assignmentsKey: keys.assignmentsKey, assignments, facts: budgetFacts(roleMap, postings.sums, assignments, []) };
   }
   factCache.delete(entity.id);
   factCache.set(entity.id, entry!); // most recently used last

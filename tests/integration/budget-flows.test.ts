@@ -105,4 +105,32 @@ describe('reads after new postings', () => {
     expect(later.summary.activity).toBe('-17.00');
     expect(later.reconciliation.balanced).toBe(true);
   });
+
+  it('a journal that commits late, with smaller posting ids than one already read, still shows', async () => {
+    const read = async () => (await request(t.app).get(boardPath('2026-09')).set(h.auth)).body;
+    const spend = (amount: string) =>
+      request(t.app)
+        .post(`/api/v1/entities/${h.personal.id}/journals`)
+        .set(h.auth)
+        .send({ date: '2026-09-10', memo: 'Cafe', postings: [{ accountId: acct('5030'), amount }, { accountId: acct('1000'), amount: `-${amount}` }] });
+    expect((await spend('1.00')).status).toBe(201);
+    expect((await read()).summary.activity).toBe('-1.00');
+    // A transaction takes its posting ids now and commits after a later journal was read.
+    const late = await t.rawClient();
+    await late.query('begin');
+    const { rows } = await late.query(`insert into journals (entity_id, date, memo, source) values ($1, '2026-09-11', 'Late', 'import') returning id`, [h.personal.id]);
+    await late.query(
+      `insert into postings (journal_id, entity_id, date, account_id, amount_minor, currency)
+       values ($1, $2, '2026-09-11', $3, 400, 'USD'), ($1, $2, '2026-09-11', $4, -400, 'USD')`,
+      // Other accounts than the API's journal: posting locks the accounts it touches until commit.
+      [rows[0].id, h.personal.id, acct('5040'), acct('1010')],
+    );
+    expect((await spend('2.00')).status).toBe(201);
+    expect((await read()).summary.activity).toBe('-3.00');
+    await late.query('commit');
+    const after = await read();
+    expect(after.summary.activity).toBe('-7.00');
+    expect(after.reconciliation.balanced).toBe(true);
+  });
 });
+
