@@ -33,6 +33,12 @@ function publicSchema(schema: unknown): unknown {
   return JSON.parse(JSON.stringify(schema, (key, value) => (key === 'x-hint' ? undefined : value)));
 }
 
+/** Path parameters that are not resource ids. */
+const pathParamSchemas: Record<string, Record<string, unknown>> = {
+  templateId: { type: 'string', pattern: '^[a-z0-9-]{1,64}$' },
+  month: { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' },
+};
+
 /** The OpenAPI 3.1 document, generated from the same route specs and ajv schemas that validate. */
 export function openApiDocument(routes: readonly RouteSpec[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -42,7 +48,7 @@ export function openApiDocument(routes: readonly RouteSpec[], version: string): 
       name: match[1],
       in: 'path',
       required: true,
-      schema: match[1] === 'templateId' ? { type: 'string', pattern: '^[a-z0-9-]{1,64}$' } : { type: 'string', format: 'uuid' },
+      schema: pathParamSchemas[match[1]!] ?? { type: 'string', format: 'uuid' },
     }));
     const queryParams = Object.entries(route.query ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema: publicSchema(schema) }));
     const operation: Record<string, unknown> = {
