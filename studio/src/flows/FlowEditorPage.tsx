@@ -1,9 +1,25 @@
-/** /flows/:flowId — the editor for a saved flow; /flows/new — a new, empty one. */
+/**
+ * /flows/:flowId — the editor for a saved flow; /flows/new — a new, empty one.
+ * This page is small on purpose: it asks for the flow, the catalogue and the accounts while the
+ * editor's own chunk (React Flow) is still downloading, so the two do not wait on each other.
+ */
 import { Alert, Anchor, Center, Loader, Stack } from '@mantine/core';
+import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
 import { useAllAccounts } from '../shell/queries';
 import { useFlow, useNodeTypes } from './flow-api';
-import { FlowEditor } from './FlowEditor';
+
+// Requested as soon as this page's chunk runs, in parallel with the page's API calls.
+const editorChunk = import('./FlowEditor');
+const FlowEditor = lazy(async () => ({ default: (await editorChunk).FlowEditor }));
+
+function Loading() {
+  return (
+    <Center h="60vh">
+      <Loader aria-label="Loading the flow" />
+    </Center>
+  );
+}
 
 export default function FlowEditorPage() {
   const { flowId = 'new' } = useParams();
@@ -15,7 +31,7 @@ export default function FlowEditorPage() {
   if (error) {
     return (
       <Stack p="md">
-        <Alert color="red" title="Could not open the flow">
+        <Alert color="red" title="Could not open the flow" styles={{ title: { color: '#a61e1e' }, message: { color: '#a61e1e' } }}>
           {String((error as Error).message ?? error)}
         </Alert>
         <Anchor component={Link} to="/flows">
@@ -24,12 +40,10 @@ export default function FlowEditorPage() {
       </Stack>
     );
   }
-  if ((!isNew && !flow.data) || !nodeTypes.data || !accounts.data) {
-    return (
-      <Center h="60vh">
-        <Loader aria-label="Loading the flow" />
-      </Center>
-    );
-  }
-  return <FlowEditor key={flowId} flow={isNew ? null : flow.data!} nodeTypes={nodeTypes.data} accounts={accounts.data} />;
+  if ((!isNew && !flow.data) || !nodeTypes.data || !accounts.data) return <Loading />;
+  return (
+    <Suspense fallback={<Loading />}>
+      <FlowEditor key={flowId} flow={isNew ? null : flow.data!} nodeTypes={nodeTypes.data} accounts={accounts.data} />
+    </Suspense>
+  );
 }
