@@ -30,8 +30,7 @@ async function checkPage(name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
   await page.locator('.mantine-Notification-root').first().waitFor({ state: 'detached', timeout: 10_000 });
   await screenshot(page, name);
-  const violations = (await seriousAxeViolations(page)).filter((v) => !(process.env.SKIP_NAV_AXE && v.nodes.every((n) => n.includes('NavLink'))));
-  expect(violations, `axe on ${name}`).toEqual([]);
+  expect(await seriousAxeViolations(page), `axe on ${name}`).toEqual([]);
 }
 
 async function dashboardFigures() {
