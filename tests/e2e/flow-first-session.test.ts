@@ -29,6 +29,8 @@ afterAll(async () => {
 async function checkPage(name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
   await page.locator('.mantine-Notification-root').first().waitFor({ state: 'detached', timeout: 10_000 });
+  // Let dialogs finish their opening transition: the screenshot should show what a person sees.
+  await page.waitForTimeout(400);
   await screenshot(page, name);
   expect(await seriousAxeViolations(page), `axe on ${name}`).toEqual([]);
 }
