@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { buildContainer, disposeContainer } from '../container.js';
 import { openDatabase } from '../db/database.js';
 import { logRedactPaths } from '../security/index.js';
+import { BankSyncJobs } from '../banking/bank-sync-job.js';
 import { FlowScheduler } from './flow-scheduler.js';
 
 /**
@@ -19,8 +20,14 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' } });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: process.env.SLUICE_DB_SCHEMA || undefined });
   const container = buildContainer(config, database, logger);
+  // Bank syncs need real Plaid credentials here: the local sandbox of demo mode lives inside the
+  // `npm start` process, where its syncs run; a worker without credentials leaves them to it.
+  const plaid = config.banking.plaid;
+  const syncsBanks = Boolean(plaid.clientId && plaid.secret);
+  if (syncsBanks) container.resolve(BankSyncJobs).define();
   await container.resolve(FlowScheduler).start();
-  logger.info({ name: config.schedulerName }, 'worker started');
+  if (syncsBanks) await container.resolve(BankSyncJobs).start();
+  logger.info({ name: config.schedulerName, bankSync: syncsBanks }, 'worker started');
   const shutdown = async () => {
     await disposeContainer(container);
     await database.close();
