@@ -627,7 +627,8 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
           >
             <Background gap={20} />
             <Controls showInteractive={false} aria-label="Zoom controls" />
-            <MiniMap pannable zoomable style={{ width: 150, height: 100 }} ariaLabel="Minimap of the flow" nodeColor={(node) => (node.type?.startsWith('trigger') ? '#e8590c' : catalogue.get(node.type ?? '')?.category === 'action' ? '#2b8a3e' : '#1c7ed6')} />
+            {/* Drawn once the nodes are on screen: it repeats all of them and the first paint need not wait for it. */}
+            {nodesInitialized && <MiniMap pannable zoomable style={{ width: 150, height: 100 }} ariaLabel="Minimap of the flow" nodeColor={(node) => (node.type?.startsWith('trigger') ? '#e8590c' : catalogue.get(node.type ?? '')?.category === 'action' ? '#2b8a3e' : '#1c7ed6')} />}
             {refusal && (
               <Panel position="top-center" className="sluice-refusal-panel">
                 <div className="sluice-refusal" role="alert" data-testid="connection-refusal">
