@@ -93,10 +93,24 @@ export interface AxeViolation {
 /** axe-core's WCAG 2.1 A/AA rules on the page as it is now; only serious and critical violations. */
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ path: axePath });
+  await settleTransitions(page);
   const violations = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
     const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')) }));
   });
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+}
+
+/**
+ * Waits (up to 2 s) for finite CSS transitions and animations to end: a toast or dialog caught
+ * half faded in has a fraction of its real contrast, and axe would report what no user sees.
+ */
+async function settleTransitions(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    type Running = { effect: { getTiming(): { iterations?: number } } | null; finished: Promise<unknown> };
+    const doc = (globalThis as unknown as { document: { getAnimations(): Running[] } }).document;
+    const finite = doc.getAnimations().filter((animation) => animation.effect?.getTiming().iterations !== Infinity);
+    await Promise.race([Promise.allSettled(finite.map((animation) => animation.finished)), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+  });
 }
