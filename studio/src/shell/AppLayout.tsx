@@ -90,7 +90,8 @@ function Shell() {
       </AppShell.Navbar>
       <AppShell.Main id="main" ref={main} tabIndex={-1} style={{ outline: 'none' }}>
         <VisuallyHidden aria-live="polite">{entity ? `Working in ${entity.kind === 'llc' ? 'LLC' : 'personal'} entity ${entity.name}` : ''}</VisuallyHidden>
-        <Box maw={1280}>
+        {/* Reading pages keep a comfortable line length; the flow canvas takes every pixel it gets. */}
+        <Box maw={location.pathname.startsWith('/flows/') ? undefined : 1280}>
           <Outlet />
         </Box>
       </AppShell.Main>
