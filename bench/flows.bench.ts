@@ -694,7 +694,7 @@ function commitTable(results: CommitResults): string {
     ['p50 per run', ms(results.p50Ms), `${results.runs} runs after ${results.warmupRuns} warm-up runs; first half ${ms(results.halvesP50Ms[0])}, second half ${ms(results.halvesP50Ms[1])}`],
     ['p95 per run', ms(results.p95Ms), `goal ≤ ${settings.goals.p95Ms} ms: ${verdict(results.p95Ms <= settings.goals.p95Ms)}`],
     ['p99 per run', ms(results.p99Ms), `mean ${ms(results.meanMs)}, min ${ms(results.minMs)}, max ${ms(results.maxMs)}`],
-    ['SQL statements per run', String(results.statementsPerRun), 'median; BEGIN, COMMIT and the SAVEPOINT/RELEASE around the audit insert included, each a round trip'],
+    ['SQL statements per run', String(results.statementsPerRun), 'median; BEGIN and COMMIT included, each a round trip'],
     ['Journals per run', results.journalsPerRun.min === results.journalsPerRun.max ? String(results.journalsPerRun.min) : `${results.journalsPerRun.min}–${results.journalsPerRun.max}`, `every run committed; expected ${settings.journalsPerRun}`],
     ['Books after the runs', results.failures.length === 0 ? 'ok' : `**${results.failures.length} problem(s)**`, 'journal count, checking balance, cached balances = SUM(postings)'],
   ];
