@@ -4,6 +4,7 @@ import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter } from 'react-router';
 import { ApiProblem } from './api/client';
+import { editorFlowIdOf, prefetchFlowEditor } from './flows/editor-preload';
 import { AppRoutes } from './routes';
 import { cssVariablesResolver, theme } from './theme/theme';
 
@@ -16,6 +17,11 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Opening the studio on a flow's address: ask for the editor's chunks and data now, in parallel,
+// rather than after the lazy route has loaded.
+const startFlowId = typeof window === 'undefined' ? null : editorFlowIdOf(window.location.pathname);
+if (startFlowId) prefetchFlowEditor(queryClient, startFlowId);
 
 export function App() {
   return (

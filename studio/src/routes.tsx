@@ -1,6 +1,7 @@
 import { Center, Loader } from '@mantine/core';
 import { lazy, Suspense } from 'react';
 import { Route, Routes } from 'react-router';
+import { loadFlowEditorPage } from './flows/editor-preload';
 import { AppLayout } from './shell/AppLayout';
 
 /**
@@ -10,7 +11,7 @@ import { AppLayout } from './shell/AppLayout';
 const SignInPage = lazy(() => import('./pages/auth/SignInPage'));
 const DashboardPage = lazy(() => import('./pages/dashboard/DashboardPage'));
 const FlowsPage = lazy(() => import('./flows/FlowsPage'));
-const FlowEditorPage = lazy(() => import('./flows/FlowEditorPage'));
+const FlowEditorPage = lazy(loadFlowEditorPage);
 const BudgetPage = lazy(() => import('./pages/budget/BudgetPage'));
 const TransactionsPage = lazy(() => import('./pages/transactions/TransactionsPage'));
 const AccountsPage = lazy(() => import('./pages/accounts/AccountsPage'));

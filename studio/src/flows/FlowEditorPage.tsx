@@ -9,7 +9,7 @@ import { Link, useParams } from 'react-router';
 import { useAllAccounts } from '../shell/queries';
 import { useFlow, useNodeTypes } from './flow-api';
 
-// Requested as soon as this page's chunk runs, in parallel with the page's API calls.
+// Requested as soon as this page's chunk runs (if editor-preload has not already), in parallel with the page's API calls.
 const editorChunk = import('./FlowEditor');
 const FlowEditor = lazy(async () => ({ default: (await editorChunk).FlowEditor }));
 

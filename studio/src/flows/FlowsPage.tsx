@@ -1,11 +1,13 @@
 /** /flows — your flows, and (?tab=templates) the templates gallery with its role-mapping wizard. */
 import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { EntityBadge } from '../shell/EntityBadge';
 import { useAllAccounts } from '../shell/queries';
 import { useFlows, useTemplates, type FlowTemplate } from './flow-api';
+import { prefetchFlowEditor } from './editor-preload';
 import { TemplateWizard } from './TemplateWizard';
 
 export default function FlowsPage() {
@@ -36,6 +38,7 @@ export default function FlowsPage() {
 }
 
 function FlowList() {
+  const queryClient = useQueryClient();
   const flows = useFlows();
   if (flows.isLoading) return <Text>Loading flows…</Text>;
   if (flows.isError) return <Alert color="red" styles={{ message: { color: "#a61e1e" } }}>Could not load your flows: {String(flows.error)}</Alert>;
@@ -66,7 +69,7 @@ function FlowList() {
         {list.map((flow) => (
           <Table.Tr key={flow.id}>
             <Table.Td>
-              <Link to={`/flows/${flow.id}`} style={{ color: '#1864ab', fontWeight: 600 }}>
+              <Link to={`/flows/${flow.id}`} onMouseEnter={() => prefetchFlowEditor(queryClient, flow.id)} onFocus={() => prefetchFlowEditor(queryClient, flow.id)} style={{ color: '#1864ab', fontWeight: 600 }}>
                 {flow.name}
               </Link>
               {flow.description && (

@@ -216,20 +216,27 @@ export const flowKeys = {
   templates: ['templates'] as const,
 };
 
+/** The catalogue query (shared with the editor route's prefetch). */
+export const nodeTypesQuery = {
+  queryKey: flowKeys.nodeTypes,
+  staleTime: Infinity,
+  queryFn: async () => (await api<{ data: NodeTypeInfo[] }>('/node-types')).data,
+};
+
 export function useNodeTypes() {
-  return useQuery({
-    queryKey: flowKeys.nodeTypes,
-    staleTime: Infinity,
-    queryFn: async () => (await api<{ data: NodeTypeInfo[] }>('/node-types')).data,
-  });
+  return useQuery(nodeTypesQuery);
 }
 
 export function useFlows() {
   return useQuery({ queryKey: flowKeys.flows, queryFn: async () => (await api<{ data: FlowSummary[] }>('/flows')).data });
 }
 
+export function flowQuery(flowId: string | null) {
+  return { queryKey: flowKeys.flow(flowId ?? 'new'), enabled: Boolean(flowId), queryFn: () => api<FlowView>(`/flows/${flowId}`) };
+}
+
 export function useFlow(flowId: string | null) {
-  return useQuery({ queryKey: flowKeys.flow(flowId ?? 'new'), enabled: Boolean(flowId), queryFn: () => api<FlowView>(`/flows/${flowId}`) });
+  return useQuery(flowQuery(flowId));
 }
 
 export function useVersions(flowId: string | null) {

@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { IconLogout } from '@tabler/icons-react';
 import { useEffect, useRef } from 'react';
 import { Navigate, NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { preloadFlowEditorWhenIdle } from '../flows/editor-preload';
 import { entityColors } from '../theme/theme';
 import { EntityScopeProvider, forgetEntityChoice, useEntityScope } from './entity-scope';
 import { EntitySwitcher } from './EntitySwitcher';
@@ -30,6 +31,9 @@ function Shell() {
   const queryClient = useQueryClient();
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
+
+  // Signed in: fetch the flow editor's chunks (React Flow) while the browser is idle.
+  useEffect(() => preloadFlowEditorWhenIdle(), []);
 
   // After navigating, move focus to the page so keyboard and screen-reader users start at its top.
   useEffect(() => {

@@ -9,8 +9,11 @@ export const queryKeys = {
   allAccounts: ['accounts'] as const,
 };
 
+/** The entities query (shared with the route prefetches, so both fill the same cache entry). */
+export const entitiesQuery = { queryKey: queryKeys.entities, queryFn: async () => (await api<{ data: Entity[] }>('/entities')).data };
+
 export function useEntities() {
-  return useQuery({ queryKey: queryKeys.entities, queryFn: async () => (await api<{ data: Entity[] }>('/entities')).data });
+  return useQuery(entitiesQuery);
 }
 
 export function useAccounts(entityId: string | null | undefined) {
@@ -22,16 +25,20 @@ export function useAccounts(entityId: string | null | undefined) {
 }
 
 /** Every account of the household with its entity (account pickers across entities, flows). */
-export function useAllAccounts() {
-  const entities = useEntities();
-  return useQuery({
-    queryKey: [...queryKeys.allAccounts, entities.data?.map((entity) => entity.id).join(',')],
-    enabled: Boolean(entities.data),
+export function allAccountsQuery(entities: Entity[] | undefined) {
+  return {
+    queryKey: [...queryKeys.allAccounts, entities?.map((entity) => entity.id).join(',')],
+    enabled: Boolean(entities),
     queryFn: async () => {
-      const lists = await Promise.all(entities.data!.map(async (entity) => ({ entity, accounts: (await api<{ data: Account[] }>(`/entities/${entity.id}/accounts`)).data })));
+      const lists = await Promise.all(entities!.map(async (entity) => ({ entity, accounts: (await api<{ data: Account[] }>(`/entities/${entity.id}/accounts`)).data })));
       return lists.flatMap(({ entity, accounts }) => accounts.map((account) => ({ ...account, entity })));
     },
-  });
+  };
+}
+
+export function useAllAccounts() {
+  const entities = useEntities();
+  return useQuery(allAccountsQuery(entities.data));
 }
 
 /** Everything a write to the books can change: balances, registers, journals, transfers, the dashboard. */
