@@ -263,6 +263,61 @@ export class BudgetService {
     return this.after(loaded, month, states, { assigned: zeroes, heldMinor: 0n });
   }
 
+  /**
+   * Plans several months of one entity in one go, oldest first: `plan` sees each month as the
+   * months before it were planned (this month with its current assignments) and answers the
+   * assigned amount wanted per category. Meant for writers that post journals in the same
+   * transaction (the demo seed): the facts are read inside the transaction, so they include its
+   * own uncommitted rows and never pass through the shared cache. Audited once per month.
+   */
+  async assignMonths(
+    trx: Knex.Transaction,
+    actor: Actor,
+    entityId: string,
+    months: readonly Month[],
+    plan: (input: { month: Month; state: MonthState; categories: readonly BudgetAccount[]; activityOf: (categoryId: string, month: Month) => bigint }) => ReadonlyMap<string, bigint>,
+    memo: string,
+  ): Promise<{ months: number; assignments: number }> {
+    if (months.length === 0) return { months: 0, assignments: 0 };
+    const ordered = [...months].sort(compareMonths);
+    const loaded = await this.loadForWrite(trx, actor, entityId, ordered[ordered.length - 1]!);
+    if (compareMonths(ordered[0]!, loaded.bounds.firstMonth) < 0) {
+      throw new RuleViolation(`${ordered[0]} is outside this budget (from ${loaded.bounds.firstMonth})`, [{ field: '/month', message: `must be ${loaded.bounds.firstMonth} or later`, code: 'month_out_of_range' }]);
+    }
+    const facts = await loadFacts(trx, loaded.entity, loaded.accounts);
+    const assigned = new Map([...facts.assigned].map(([id, perMonth]) => [id, new Map(perMonth)]));
+    const planned: BudgetFacts = { ...facts, assigned };
+    const activityOf = (categoryId: string, month: Month) => facts.activity.get(categoryId)?.get(month) ?? 0n;
+    const events = [];
+    let written = 0;
+    for (const month of ordered) {
+      const states = budgetMonths(planned, month);
+      const state = states[states.length - 1]!;
+      const wanted = plan({ month, state, categories: loaded.categories, activityOf });
+      const problems = [...wanted.keys()].flatMap((id) => (categoryOf(loaded, id) ? [] : [{ field: '/categoryId', message: `no such category in this entity: ${id}`, code: 'unknown_category' }]));
+      if (problems.length > 0) throw new RuleViolation('some categories are unknown', problems);
+      const changes = new Map([...wanted].map(([id, amountMinor]) => [id.toLowerCase(), amountMinor]));
+      const changed = [...changes].filter(([id, amountMinor]) => state.categories.get(id)!.assignedMinor !== amountMinor).length;
+      await this.writeAssignments(trx, actor, loaded, month, changes, [state], 'board', memo.slice(0, 200));
+      written += changed;
+      for (const [id, amountMinor] of changes) {
+        const perMonth = assigned.get(id) ?? new Map<Month, bigint>();
+        perMonth.set(month, amountMinor);
+        assigned.set(id, perMonth);
+      }
+      events.push({
+        householdId: actor.householdId,
+        actorUserId: actor.userId,
+        action: 'budget.assign_month',
+        resourceType: 'budget',
+        resourceId: `${loaded.entity.id}:${month}`,
+        after: { memo, assigned: [...changes].map(([categoryId, amountMinor]) => ({ categoryId, assigned: this.money(loaded, amountMinor) })) },
+      });
+    }
+    await this.audit.record(trx, events);
+    return { months: ordered.length, assignments: written };
+  }
+
   async setTarget(trx: Knex.Transaction, actor: Actor, categoryId: string, request: TargetRequest): Promise<{ categoryId: string; target: TargetView }> {
     const { entity, account } = await findCategory(trx, actor, categoryId);
     await lockEntityBudget(trx, entity.id);

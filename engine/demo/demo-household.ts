@@ -3,8 +3,14 @@ import type { Knex } from 'knex';
 import type { DependencyContainer } from 'tsyringe';
 import { AuditLog } from '../audit/audit-log.js';
 import type { Actor } from '../auth/actor.js';
+import type { MonthState } from '../budget/board.js';
+import { BudgetService, type TargetRequest } from '../budget/budget-service.js';
+import type { BudgetAccount } from '../budget/budget-store.js';
+import { addMonths, compareMonths, type Month } from '../budget/month.js';
+import { ceilDiv, targetNeed, type Target } from '../budget/targets.js';
 import { createUserWithHousehold } from '../auth/auth-service.js';
 import { Tokens } from '../container.js';
+import { AccountService } from '../ledger/accounts.js';
 import { EntityService } from '../ledger/entities.js';
 import { InterEntityTransferService, type TransferRequest } from '../ledger/inter-entity.js';
 import { insertJournals, type JournalDraft } from '../ledger/journal-store.js';
@@ -44,6 +50,8 @@ export async function seedDemoIfEmpty(container: DependencyContainer, options: {
   const audit = container.resolve(AuditLog);
   const entities = container.resolve(EntityService);
   const transfers = container.resolve(InterEntityTransferService);
+  const accounts = container.resolve(AccountService);
+  const budget = container.resolve(BudgetService);
   const passwordHash = await hashPassword(demoPassword);
   const today = options.today ?? new Date().toISOString().slice(0, 10);
 
@@ -54,12 +62,18 @@ export async function seedDemoIfEmpty(container: DependencyContainer, options: {
     const actor: Actor = { userId, householdId };
     const personal = await entities.create(trx, actor, { kind: 'personal', name: demoPersonalName });
     const llc = await entities.create(trx, actor, { kind: 'llc', name: demoLlcName });
+    // Budget-only categories for money put aside (nothing is booked to them): see demoReserves.
+    for (const [side, entity] of [['personal', personal], ['llc', llc]] as const) {
+      const reserve = demoReserves[side];
+      await accounts.create(trx, actor, entity.id, { name: reserve.name, type: 'expense', code: reserve.code, description: 'Budget category for money set aside; nothing is booked to it' });
+    }
     const chart = await loadChart(trx, { personal: personal.id, llc: llc.id });
     const plan = planDemoYear(today, chart, userId);
     for (const step of plan.steps) {
       if (step.type === 'journals') await insertJournals(trx, step.drafts);
       else await transfers.record(trx, actor, step.request);
     }
+    const budgetSeed = await seedDemoBudget(trx, budget, actor, chart, today);
     await audit.record(trx, [
       {
         householdId,
@@ -74,6 +88,7 @@ export async function seedDemoIfEmpty(container: DependencyContainer, options: {
           to: plan.to,
           journals: plan.journalCount,
           transfers: plan.transferCount,
+          budget: budgetSeed,
         },
       },
     ]);
@@ -102,6 +117,140 @@ async function loadChart(trx: Knex.Transaction, entityIds: Record<DemoSide, stri
       return id;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The budget: a year of assignments on both boards, written through the budget service after
+// the journals (in the same transaction), so each month is planned from the real activity.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Each board's reserve: what a month leaves over, less a small buffer kept in To be assigned
+ * (between the buffer and $100 more), goes here, and a month that needs more takes it back.
+ */
+const demoReserves: Record<DemoSide, { code: string; name: string; goal: string; bufferMinor: bigint }> = {
+  personal: { code: '5900', name: 'Rainy Day Fund', goal: '40000.00', bufferMinor: 40_000n },
+  llc: { code: '6900', name: 'Operating Reserve', goal: '25000.00', bufferMinor: 100_000n },
+};
+
+interface DemoBudgetRules {
+  targets: { code: string; target: TargetRequest }[];
+  /** Categories assigned their typical month and no more, so they sometimes end a little overspent. */
+  loose: readonly string[];
+}
+
+function demoBudgetRules(side: DemoSide, currentMonth: Month): DemoBudgetRules {
+  if (side === 'personal') {
+    return {
+      targets: [
+        { code: '5000', target: { kind: 'monthly', amount: '1950.00' } },
+        { code: '5110', target: { kind: 'savings_goal', amount: '2000.00' } },
+        { code: demoReserves.personal.code, target: { kind: 'savings_goal', amount: demoReserves.personal.goal } },
+      ],
+      loose: ['5030', '5120'],
+    };
+  }
+  // The California LLC tax is due in April: save it up by the next one.
+  const april = Number(currentMonth.slice(5, 7)) < 4 ? `${currentMonth.slice(0, 4)}-04` : `${Number(currentMonth.slice(0, 4)) + 1}-04`;
+  return {
+    targets: [
+      { code: '6120', target: { kind: 'by_date', amount: '800.00', byMonth: april } },
+      { code: '6170', target: { kind: 'monthly', amount: '127.00' } },
+      { code: demoReserves.llc.code, target: { kind: 'savings_goal', amount: demoReserves.llc.goal } },
+    ],
+    loose: ['6140'],
+  };
+}
+
+const wholeDollarsUp = (minor: bigint): bigint => (minor > 0n ? ceilDiv(minor, 100n) * 100n : 0n);
+const fiftiesUp = (minor: bigint): bigint => (minor > 0n ? ceilDiv(minor, 5_000n) * 5_000n : 0n);
+
+/**
+ * One month of a demo board: every category that spends gets its typical month (the year's
+ * average, in whole dollars) or what it needs to cover this month's spending, whichever is more;
+ * a target's goal when that is more still; the loose categories get their typical month only.
+ * On the personal board the rest, less a small buffer, goes to the rainy-day fund.
+ */
+export function demoMonthAssignments(input: {
+  state: MonthState;
+  categories: readonly { id: string; code: string; role: string }[];
+  typical: (categoryId: string) => bigint;
+  targets: ReadonlyMap<string, Target>;
+  loose: ReadonlySet<string>;
+  reserve: { id: string; bufferMinor: bigint };
+}): Map<string, bigint> {
+  const { state } = input;
+  const wanted = new Map<string, bigint>();
+  let total = 0n;
+  for (const category of input.categories) {
+    if (category.role !== 'expense' || category.id === input.reserve.id) continue;
+    const figures = state.categories.get(category.id);
+    if (!figures) continue;
+    const typical = input.typical(category.id);
+    const spent = figures.activityMinor < 0n ? -figures.activityMinor : 0n;
+    let amount = input.loose.has(category.code) ? fiftiesUp(typical) : wholeDollarsUp(typical > spent - figures.carryInMinor ? typical : spent - figures.carryInMinor);
+    const target = input.targets.get(category.id);
+    if (target && target.kind !== 'savings_goal') {
+      const need = targetNeed(target, { month: state.month, carryInMinor: figures.carryInMinor, assignedMinor: 0n, activityMinor: figures.activityMinor });
+      if (need.goalMinor > amount) amount = wholeDollarsUp(need.goalMinor);
+    }
+    if (amount === 0n) continue;
+    wanted.set(category.id, amount);
+    total += amount;
+  }
+  // What is left after the categories (assignments already on the board aside), to the reserve;
+  // when the month is short, out of what the reserve holds. In whole hundreds, rounded down.
+  const { id, bufferMinor } = input.reserve;
+  const left = state.toBeAssignedMinor + state.assignedMinor - (state.categories.get(id)?.assignedMinor ?? 0n) - total - bufferMinor;
+  const hundreds = left >= 0n ? (left / 10_000n) * 10_000n : -ceilDiv(-left, 10_000n) * 10_000n;
+  const held = state.categories.get(id)?.carryInMinor ?? 0n;
+  const sweep = hundreds < -held ? -held : hundreds;
+  if (sweep !== 0n) wanted.set(id, sweep);
+  return wanted;
+}
+
+async function seedDemoBudget(trx: Knex.Transaction, budget: BudgetService, actor: Actor, chart: DemoChart, today: IsoDate) {
+  const currentMonth = today.slice(0, 7);
+  const firstMonth = monthsBefore(today, 12).slice(0, 7);
+  const months: Month[] = [];
+  for (let month = firstMonth; compareMonths(month, currentMonth) <= 0; month = addMonths(month, 1)) months.push(month);
+  let targets = 0;
+  let assignments = 0;
+  for (const side of ['personal', 'llc'] as const) {
+    const rules = demoBudgetRules(side, currentMonth);
+    const targetById = new Map<string, Target>();
+    for (const { code, target } of rules.targets) {
+      const categoryId = chart.accountId(side, code);
+      await budget.setTarget(trx, actor, categoryId, target);
+      targetById.set(categoryId, { kind: target.kind, amountMinor: dollars(Number(target.amount)), ...(target.byMonth ? { byMonth: target.byMonth } : {}) });
+      targets += 1;
+    }
+    const reserve = { id: chart.accountId(side, demoReserves[side].code), bufferMinor: demoReserves[side].bufferMinor };
+    const loose = new Set(rules.loose);
+    const typicalById = new Map<string, bigint>();
+    const fullMonths = months.slice(0, -1);
+    const written = await budget.assignMonths(
+      trx,
+      actor,
+      chart.entityId(side),
+      months,
+      ({ state, categories, activityOf }) => {
+        const typical = (categoryId: string) => {
+          let value = typicalById.get(categoryId);
+          if (value === undefined) {
+            const spent = fullMonths.reduce((sum, month) => sum - activityOf(categoryId, month), 0n);
+            value = spent > 0n ? wholeDollarsUp(spent / BigInt(fullMonths.length)) : 0n;
+            typicalById.set(categoryId, value);
+          }
+          return value;
+        };
+        return demoMonthAssignments({ state, categories: categories as readonly BudgetAccount[], typical, targets: targetById, loose, reserve });
+      },
+      'Demo household budget',
+    );
+    assignments += written.assignments;
+  }
+  return { months: months.length, targets, assignments };
 }
 
 // ---------------------------------------------------------------------------------------------

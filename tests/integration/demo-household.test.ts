@@ -142,10 +142,99 @@ describe('demo household seed', () => {
     }
   });
 
+  it('seeds a budget on both boards for every month of the year: funded, reconciled, with targets', async () => {
+    const cents = (text: string) => {
+      const negative = text.startsWith('-');
+      const [whole, fraction = ''] = text.replace('-', '').split('.');
+      const value = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+      return negative ? -value : value;
+    };
+    const first = monthsBefore(today, 12).slice(0, 7);
+    const months = Array.from({ length: 13 }, (_, index) => {
+      const [year, number] = first.split('-').map(Number) as [number, number];
+      return new Date(Date.UTC(year, number - 1 + index, 1)).toISOString().slice(0, 7);
+    });
+    expect(months[12]).toBe(today.slice(0, 7));
+    type Category = { code: string; name: string; kind: string; assigned: string; activity: string; available: string; overspent: boolean; target: { kind: string; amount: string; byMonth: string | null } | null; underfunded: boolean };
+    for (const kind of ['personal', 'llc'] as const) {
+      let nonNegative = 0;
+      let modest = 0;
+      let overspentMonths = 0;
+      let underfundedSeen = 0;
+      for (const month of months) {
+        const response = await request(t.app).get(`/api/v1/entities/${entity(kind).id}/budget/${month}`).set(auth);
+        expect(response.status, `${kind} ${month}`).toBe(200);
+        const board = response.body;
+        const categories: Category[] = board.groups.flatMap((group: { categories: Category[] }) => group.categories);
+        const label = `${kind} ${month}`;
+        // The reconciliation: To be assigned + held + Σ available = on-budget cash, as reported and as summed here.
+        const budgeted = cents(board.toBeAssigned) + cents(board.summary.held) + categories.reduce((sum, category) => sum + cents(category.available), 0);
+        expect(board.reconciliation.balanced, label).toBe(true);
+        expect(budgeted, label).toBe(cents(board.reconciliation.onBudgetCash));
+        expect(cents(board.reconciliation.budgeted), label).toBe(budgeted);
+        const tba = cents(board.toBeAssigned);
+        if (tba >= 0) nonNegative += 1;
+        if (tba >= 0 && tba <= 2_000_00) modest += 1;
+        // At most a couple of categories overspent, and by a little.
+        const overspent = categories.filter((category) => category.overspent);
+        expect(overspent.length, `${label}: ${overspent.map((category) => category.name).join(', ')}`).toBeLessThanOrEqual(2);
+        for (const category of overspent) expect(cents(category.available), `${label} ${category.name}`).toBeGreaterThan(-400_00);
+        if (overspent.length > 0) overspentMonths += 1;
+        if (categories.some((category) => category.underfunded)) underfundedSeen += 1;
+        // Most categories that spend this month were funded, in whole dollars; card payments are left alone.
+        // (The current month has only begun: there, the categories are funded ahead of the spending.)
+        if (month !== months[12]) {
+          const spending = categories.filter((category) => category.kind === 'expense' && cents(category.activity) < 0);
+          expect(spending.length, label).toBeGreaterThan(3);
+          const funded = spending.filter((category) => cents(category.assigned) > 0);
+          expect(funded.length / spending.length, label).toBeGreaterThanOrEqual(0.8);
+        }
+        expect(categories.filter((category) => category.kind === 'expense' && cents(category.assigned) > 0).length, label).toBeGreaterThanOrEqual(8);
+        for (const category of categories) {
+          expect(Math.abs(cents(category.assigned) % 100), `${label} ${category.name} ${category.assigned}`).toBe(0);
+          if (category.kind === 'card_payment') expect(category.assigned, label).toBe('0.00');
+        }
+        // Targets are on the board every month.
+        const targeted = categories.filter((category) => category.target);
+        expect(targeted.length, label).toBeGreaterThanOrEqual(2);
+        expect(targeted.some((category) => category.target!.kind === 'savings_goal' || category.target!.kind === 'by_date'), label).toBe(true);
+        if (kind === 'personal') {
+          const rent = categories.find((category) => category.code === '5000')!;
+          expect(rent.target, label).toEqual({ kind: 'monthly', amount: '1950.00', byMonth: null });
+          expect(rent.assigned, label).toBe('1950.00');
+          expect(rent.underfunded, label).toBe(false);
+        } else {
+          const taxes = categories.find((category) => category.code === '6120')!;
+          expect(taxes.target?.kind, label).toBe('by_date');
+          expect(taxes.target?.amount, label).toBe('800.00');
+        }
+      }
+      expect(nonNegative, `${kind}: months with To be assigned >= 0`).toBeGreaterThanOrEqual(11);
+      expect(modest, `${kind}: months with a modest To be assigned`).toBeGreaterThanOrEqual(10);
+      expect(overspentMonths, `${kind}: months with an overspent category`).toBeLessThanOrEqual(8);
+      expect(underfundedSeen, `${kind}: months showing an underfunded target`).toBeGreaterThan(0);
+    }
+  });
+
+  it('writes the budget through the budget service: board assignments, audited month by month', async () => {
+    const knex = t.database.knex;
+    const rows: { source: string; n: number }[] = await knex('envelope_assignments as a')
+      .join('entities as e', 'e.id', 'a.entity_id')
+      .where('e.household_id', householdId)
+      .groupBy('a.source')
+      .select('a.source', knex.raw('count(*)::int as n'));
+    expect(rows.map((row) => row.source)).toEqual(['board']);
+    expect(rows[0]!.n).toBeGreaterThan(200);
+    const [audited] = await knex('audit_log').where({ household_id: householdId, action: 'budget.assign_month' }).count<{ n: bigint }[]>({ n: '*' });
+    expect(Number(audited!.n)).toBe(26);
+    const [targets] = await knex('audit_log').where({ household_id: householdId, action: 'budget.target.set' }).count<{ n: bigint }[]>({ n: '*' });
+    expect(Number(targets!.n)).toBe(6);
+  });
+
   it('records a demo.seed audit event and keeps the audit chain intact', async () => {
     const event = await t.database.knex('audit_log').where({ household_id: householdId, action: 'demo.seed' }).first();
     expect(event).toBeDefined();
-    expect(event.after).toMatchObject({ email: demoEmail, to: today });
+    expect(event.after).toMatchObject({ email: demoEmail, to: today, budget: { months: 13, targets: 6 } });
     expect(await t.container.resolve(AuditLog).verify(t.database.knex, householdId)).toMatchObject({ ok: true });
   });
 });
