@@ -3,6 +3,7 @@ import { lazy, Suspense } from 'react';
 import { Route, Routes } from 'react-router';
 import { loadFlowEditorPage } from './flows/editor-preload';
 import { AppLayout } from './shell/AppLayout';
+import { preloadable } from './shell/preloadable';
 
 /**
  * Every page of the studio, one folder each under pages/ (the flow editor lives in flows/).
@@ -11,7 +12,6 @@ import { AppLayout } from './shell/AppLayout';
 const SignInPage = lazy(() => import('./pages/auth/SignInPage'));
 const DashboardPage = lazy(() => import('./pages/dashboard/DashboardPage'));
 const FlowsPage = lazy(() => import('./flows/FlowsPage'));
-const FlowEditorPage = lazy(loadFlowEditorPage);
 const BudgetPage = lazy(() => import('./pages/budget/BudgetPage'));
 const TransactionsPage = lazy(() => import('./pages/transactions/TransactionsPage'));
 const AccountsPage = lazy(() => import('./pages/accounts/AccountsPage'));
@@ -27,6 +27,9 @@ function Loading() {
     </Center>
   );
 }
+
+// Not React.lazy: the editor's chunk is usually preloaded (editor-preload), and a Suspense reveal would wait up to 300 ms more.
+const FlowEditorPage = preloadable(loadFlowEditorPage, <Loading />);
 
 export function AppRoutes() {
   return (
