@@ -178,6 +178,8 @@ export function demoMonthAssignments(input: {
   targets: ReadonlyMap<string, Target>;
   loose: ReadonlySet<string>;
   reserve: { id: string; bufferMinor: bigint };
+  /** The month under way: its income has not all arrived, so it is funded as spending happens. */
+  underWay?: boolean;
 }): Map<string, bigint> {
   const { state } = input;
   const wanted = new Map<string, bigint>();
@@ -188,7 +190,11 @@ export function demoMonthAssignments(input: {
     if (!figures) continue;
     const typical = input.typical(category.id);
     const spent = figures.activityMinor < 0n ? -figures.activityMinor : 0n;
-    let amount = input.loose.has(category.code) ? fiftiesUp(typical) : wholeDollarsUp(typical > spent - figures.carryInMinor ? typical : spent - figures.carryInMinor);
+    const uncovered = spent - figures.carryInMinor;
+    // A month under way is funded for what it has spent so far (and its targets), as people do
+    // while waiting for the next paycheck; a full month gets its typical amount.
+    const usual = input.underWay ? 0n : typical;
+    let amount = input.loose.has(category.code) && !input.underWay ? fiftiesUp(typical) : wholeDollarsUp(usual > uncovered ? usual : uncovered > 0n ? uncovered : 0n);
     const target = input.targets.get(category.id);
     if (target && target.kind !== 'savings_goal') {
       const need = targetNeed(target, { month: state.month, carryInMinor: figures.carryInMinor, assignedMinor: 0n, activityMinor: figures.activityMinor });
@@ -204,7 +210,9 @@ export function demoMonthAssignments(input: {
   const left = state.toBeAssignedMinor + state.assignedMinor - (state.categories.get(id)?.assignedMinor ?? 0n) - total - bufferMinor;
   const hundreds = left >= 0n ? (left / 10_000n) * 10_000n : -ceilDiv(-left, 10_000n) * 10_000n;
   const held = state.categories.get(id)?.carryInMinor ?? 0n;
-  const sweep = hundreds < -held ? -held : hundreds;
+  // Under way, nothing is taken back out of the reserve unless the month cannot be covered otherwise.
+  const floor = input.underWay && left >= 0n ? 0n : -held;
+  const sweep = hundreds < floor ? floor : hundreds;
   if (sweep !== 0n) wanted.set(id, sweep);
   return wanted;
 }
@@ -244,7 +252,7 @@ async function seedDemoBudget(trx: Knex.Transaction, budget: BudgetService, acto
           }
           return value;
         };
-        return demoMonthAssignments({ state, categories: categories as readonly BudgetAccount[], typical, targets: targetById, loose, reserve });
+        return demoMonthAssignments({ state, categories: categories as readonly BudgetAccount[], typical, targets: targetById, loose, reserve, underWay: state.month === currentMonth });
       },
       'Demo household budget',
     );

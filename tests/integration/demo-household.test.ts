@@ -182,14 +182,26 @@ describe('demo household seed', () => {
         if (overspent.length > 0) overspentMonths += 1;
         if (categories.some((category) => category.underfunded)) underfundedSeen += 1;
         // Most categories that spend this month were funded, in whole dollars; card payments are left alone.
-        // (The current month has only begun: there, the categories are funded ahead of the spending.)
+        // (The current month has only begun: it is funded as its spending happens, never by taking
+        // money back out of a category, and its To be assigned does not go below zero.)
         if (month !== months[12]) {
           const spending = categories.filter((category) => category.kind === 'expense' && cents(category.activity) < 0);
           expect(spending.length, label).toBeGreaterThan(3);
           const funded = spending.filter((category) => cents(category.assigned) > 0);
           expect(funded.length / spending.length, label).toBeGreaterThanOrEqual(0.8);
+          expect(categories.filter((category) => category.kind === 'expense' && cents(category.assigned) > 0).length, label).toBeGreaterThanOrEqual(8);
+        } else {
+          // Money taken back out of a category this month comes only from the reserve, and only
+          // as much as this month's spending so far needs (the month's income is still to come).
+          const takenBack = categories.filter((category) => cents(category.assigned) < 0);
+          expect(takenBack.map((category) => category.name).filter((name) => !/Rainy Day Fund|Operating Reserve/.test(name)), label).toEqual([]);
+          const spentSoFar = categories.reduce((sum, category) => sum + Math.max(0, -cents(category.activity)), 0);
+          for (const category of takenBack) expect(-cents(category.assigned), `${label} ${category.name}`).toBeLessThanOrEqual(spentSoFar + 100_00);
+          expect(tba, label).toBeGreaterThanOrEqual(0);
+          for (const category of categories.filter((candidate) => candidate.kind === 'expense' && cents(candidate.activity) < 0)) {
+            expect(cents(category.available), `${label} ${category.name}`).toBeGreaterThanOrEqual(0);
+          }
         }
-        expect(categories.filter((category) => category.kind === 'expense' && cents(category.assigned) > 0).length, label).toBeGreaterThanOrEqual(8);
         for (const category of categories) {
           expect(Math.abs(cents(category.assigned) % 100), `${label} ${category.name} ${category.assigned}`).toBe(0);
           if (category.kind === 'card_payment') expect(category.assigned, label).toBe('0.00');
