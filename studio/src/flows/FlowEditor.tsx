@@ -596,7 +596,7 @@ function EditorBody({ flow, nodeTypes, accounts }: FlowEditorProps) {
           </Group>
         </header>
         <aside className="sluice-editor-palette">
-          <Palette nodeTypes={nodeTypes} onAdd={(type) => addNode(type)} />
+          <Palette nodeTypes={nodeTypes} onAdd={addNode} />
         </aside>
         <main className="sluice-editor-canvas" ref={canvasRef} onDragOver={onDragOver} onDrop={onDrop} aria-label="Flow canvas">
           <ReactFlow<CanvasNode, CanvasEdge>

@@ -115,17 +115,14 @@ function FlowNodeCardView({ id, type, data, selected }: NodeProps) {
           </div>
         )}
       </div>
+      {/* One grid, inputs in its left column and outputs in its right (fewer elements per node: 200 of them open at once). */}
       <div className="sluice-node-handles">
-        <div className="sluice-node-inputs">
-          {inputs.map((spec) => (
-            <HandleRow key={spec.id} spec={spec} side="in" currency={currency} value={trace?.inputs[spec.id]} />
-          ))}
-        </div>
-        <div className="sluice-node-outputs">
-          {outputs.map((spec) => (
-            <HandleRow key={spec.id} spec={spec} side="out" currency={currency} value={trace?.outputs[spec.id]} />
-          ))}
-        </div>
+        {inputs.map((spec) => (
+          <HandleRow key={`in-${spec.id}`} spec={spec} side="in" currency={currency} value={trace?.inputs[spec.id]} />
+        ))}
+        {outputs.map((spec) => (
+          <HandleRow key={`out-${spec.id}`} spec={spec} side="out" currency={currency} value={trace?.outputs[spec.id]} />
+        ))}
       </div>
     </div>
   );

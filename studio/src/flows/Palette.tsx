@@ -2,7 +2,7 @@
  * The node palette: drag an item onto the canvas (HTML5 drag and drop), or focus it and press
  * Enter to add it in the middle of the view.
  */
-import type { DragEvent } from 'react';
+import { memo, type DragEvent } from 'react';
 import type { NodeTypeInfo } from './flow-api';
 
 export const paletteMimeType = 'application/x-sluice-node-type';
@@ -15,7 +15,7 @@ const groups: { category: NodeTypeInfo['category']; title: string }[] = [
   { category: 'annotation', title: 'Notes' },
 ];
 
-export function Palette({ nodeTypes, onAdd }: { nodeTypes: readonly NodeTypeInfo[]; onAdd(type: string): void }) {
+function PaletteView({ nodeTypes, onAdd }: { nodeTypes: readonly NodeTypeInfo[]; onAdd(type: string): void }) {
   const onDragStart = (event: DragEvent, type: string) => {
     event.dataTransfer.setData(paletteMimeType, type);
     event.dataTransfer.setData('text/plain', type);
@@ -58,3 +58,6 @@ export function Palette({ nodeTypes, onAdd }: { nodeTypes: readonly NodeTypeInfo
     </nav>
   );
 }
+
+/** Memoised: the editor re-renders on every node move, the palette only when the catalogue changes. */
+export const Palette = memo(PaletteView);
