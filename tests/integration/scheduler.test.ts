@@ -391,14 +391,16 @@ describe('alerts from scheduled runs', () => {
     } finally {
       await remove();
     }
-    const committed = await waitFor(async () => (await runsOf(knex, flowId)).find((run) => run.status === 'committed'), { timeoutMs: 10_000, what: 'the retry to commit' });
+    // On a loaded machine a retry may still meet the injected failure before it is removed; the
+    // backoff (1 s, 2 s, 4 s...) then needs longer than one step to reach a healthy attempt.
+    const committed = await waitFor(async () => (await runsOf(knex, flowId)).find((run) => run.status === 'committed'), { timeoutMs: 40_000, what: 'the retry to commit' });
     await worker.stop();
     const runs = await runsOf(knex, flowId);
     expect(runs.map((run) => run.id)).toEqual([committed.id]);
     expect(committed.attempts).toBeGreaterThanOrEqual(2);
     expect(committed.idempotency_key).toBe(`schedule:${occurrence.toISOString()}`);
     expect(await journalCountOfFlow(knex, flowId)).toBe(1);
-  });
+  }, 60_000);
 
   it('a scheduled run reaching an approval node waits and raises awaiting_approval; an alert node raises flow_alert', async () => {
     await fund(t, h, 'personal', '500.00');
