@@ -13,11 +13,9 @@
  * `npm run bench:banking`; BENCH_BANK_ROWS overrides the 100,000; BENCH_BANK_DRY=1 prints instead of writing.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { pino } from 'pino';
 import type { Actor } from '../engine/auth/actor.js';
 import { createUserWithHousehold } from '../engine/auth/auth-service.js';
@@ -30,6 +28,7 @@ import { openDatabase, type Database } from '../engine/db/database.js';
 import { EntityService } from '../engine/ledger/entities.js';
 import { insertJournals } from '../engine/ledger/journal-store.js';
 import { startPlaidSandbox } from '../sandbox/plaid/server.js';
+import { dropSchema, positiveInt, writeSection } from './bench-support.js';
 
 const settings = {
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -40,15 +39,6 @@ const settings = {
   actual: { importTenThousandSeconds: 7, reimportTenThousandSeconds: 27 },
 } as const;
 
-const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 function log(message: string): void {
   process.stderr.write(`[bench:banking] ${message}\n`);
@@ -201,17 +191,7 @@ async function run(): Promise<Results> {
   } finally {
     await sandbox.close();
     await database?.close();
-    await dropSchema(schema);
-  }
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: settings.databaseUrl });
-  try {
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } finally {
-    await client.end().catch(() => undefined);
+    await dropSchema(settings.databaseUrl, schema, log);
   }
 }
 
@@ -283,22 +263,6 @@ npm run bench:banking
 It needs PostgreSQL (\`BENCH_DATABASE_URL\`, default \`postgres://postgres@127.0.0.1:5432/test\`);
 it creates a schema \`bench_<random>\`, migrates it, and drops it at the end.
 `;
-}
-
-async function writeSection(name: string, body: string): Promise<void> {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  let text = await readFile(resultsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
-  const start = text.indexOf(begin);
-  const stop = text.indexOf(end);
-  if (start >= 0 && stop > start) text = `${text.slice(0, start)}${block}${text.slice(stop + end.length)}`;
-  else if (text.includes(':begin -->')) text = `${text.trimEnd()}\n\n${block}\n`;
-  else text = `# Benchmark results\n\nEach benchmark script rewrites only its own section below (between its markers).\n\n${block}\n`;
-  await writeFile(resultsFile, text);
 }
 
 const results = await run();

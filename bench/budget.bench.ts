@@ -10,12 +10,10 @@
  * `npm run bench:budget`; environment variables: see the Reproduce paragraph of section().
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '../api/app.js';
 import { addMonths, monthEnd } from '../engine/budget/month.js';
@@ -23,6 +21,7 @@ import { loadConfig } from '../engine/config.js';
 import { buildContainer, disposeContainer } from '../engine/container.js';
 import { openDatabase, type Database } from '../engine/db/database.js';
 import { insertJournals, type JournalDraft } from '../engine/ledger/journal-store.js';
+import { dropSchema, positiveInt, resultsFile, writeSection } from './bench-support.js';
 
 const settings = {
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -39,15 +38,6 @@ const settings = {
   keepSchema: process.env.BENCH_BUDGET_KEEP_SCHEMA === '1',
 } as const;
 
-const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 function log(message: string): void {
   process.stderr.write(`[bench:budget] ${message}\n`);
@@ -334,18 +324,6 @@ async function benchmark(database: Database): Promise<Results> {
   }
 }
 
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: settings.databaseUrl });
-  try {
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } catch (error) {
-    log(`could not drop schema ${schema}: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 
 function table(results: Results): string {
@@ -415,23 +393,6 @@ it creates a schema \`bench_<random>\`, migrates it, and drops it at the end. Va
 \`BENCH_BUDGET_DRY_RUN=1\` (print, do not write), \`BENCH_BUDGET_KEEP_SCHEMA=1\` (keep the data to look at plans).`;
 }
 
-/** Replaces the text between this script's markers in RESULTS.md, or appends the section; nothing else changes. */
-async function writeSection(name: string, body: string): Promise<void> {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  let text = await readFile(resultsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
-  const start = text.indexOf(begin);
-  const stop = text.indexOf(end);
-  if (start >= 0 && stop > start) text = `${text.slice(0, start)}${block}${text.slice(stop + end.length)}`;
-  else if (text.includes(':begin -->')) text = `${text.trimEnd()}\n\n${block}\n`;
-  else text = `# Benchmark results\n\nEach benchmark script rewrites only its own section below (between its markers).\n\n${block}\n`;
-  await writeFile(resultsFile, text);
-}
-
 async function main(): Promise<void> {
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   log(`schema ${schema} on ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}`);
@@ -443,7 +404,7 @@ async function main(): Promise<void> {
   } finally {
     await database?.close();
     if (settings.keepSchema) log(`kept schema ${schema}`);
-    else await dropSchema(schema);
+    else await dropSchema(settings.databaseUrl, schema, log);
   }
   process.stdout.write(`${table(results)}\n`);
   if (results.failures.length > 0) {

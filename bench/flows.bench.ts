@@ -13,12 +13,10 @@
  * `npm run bench:flows`; see bench/README.md for the environment variables.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { pino } from 'pino';
 import type { Actor } from '../engine/auth/actor.js';
 import { createUserWithHousehold } from '../engine/auth/auth-service.js';
@@ -34,6 +32,7 @@ import { validateFlow } from '../engine/flows/validate.js';
 import { EntityService } from '../engine/ledger/entities.js';
 import { insertJournals } from '../engine/ledger/journal-store.js';
 import type { AccountType, EntityKind } from '../engine/ledger/types.js';
+import { dropSchema, positiveInt, resultsFile, writeSection } from './bench-support.js';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -61,15 +60,6 @@ const settings = {
   journalsPerRun: 10,
 } as const;
 
-const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 function log(message: string): void {
   process.stderr.write(`[bench:flows] ${message}\n`);
@@ -641,19 +631,6 @@ async function balanceOf(knex: Knex, accountId: string): Promise<bigint> {
   return (await knex('accounts').where({ id: accountId }).first('balance_minor')).balance_minor as bigint;
 }
 
-/** Own connection, so the schema goes even when opening or migrating the database failed. */
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: settings.databaseUrl });
-  try {
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } catch (error) {
-    log(`could not drop schema ${schema}: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function runCommitBenchmark(): Promise<CommitResults> {
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   log(`schema ${schema} on ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}`);
@@ -663,7 +640,7 @@ async function runCommitBenchmark(): Promise<CommitResults> {
     return await benchmarkCommits(database);
   } finally {
     await database?.close();
-    await dropSchema(schema);
+    await dropSchema(settings.databaseUrl, schema, log);
   }
 }
 
@@ -758,26 +735,6 @@ npm run bench:flows
 
 It needs PostgreSQL (\`BENCH_DATABASE_URL\`, default \`postgres://postgres@127.0.0.1:5432/test\`);
 it creates a schema \`bench_<random>\`, migrates it, and drops it at the end. See bench/README.md.`;
-}
-
-/**
- * RESULTS.md holds one section per benchmark script between `<!-- name:begin -->` and
- * `<!-- name:end -->`; each script replaces only its own section and keeps the rest of the file.
- */
-async function writeSection(name: string, body: string): Promise<void> {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  let text = await readFile(resultsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
-  const start = text.indexOf(begin);
-  const stop = text.indexOf(end);
-  if (start >= 0 && stop > start) text = `${text.slice(0, start)}${block}${text.slice(stop + end.length)}`;
-  else if (text.includes(':begin -->')) text = `${text.trimEnd()}\n\n${block}\n`;
-  else text = `# Benchmark results\n\nEach benchmark script rewrites only its own section below (between its markers).\n\n${block}\n`;
-  await writeFile(resultsFile, text);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,7 +16,6 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { AuditLog } from '../engine/audit/audit-log.js';
 import type { Actor } from '../engine/auth/actor.js';
 import { createUserWithHousehold } from '../engine/auth/auth-service.js';
@@ -27,6 +26,7 @@ import { insertJournals, type JournalDraft } from '../engine/ledger/journal-stor
 import type { AccountType, EntityKind } from '../engine/ledger/types.js';
 import { formatMinor } from '../engine/money/index.js';
 import { hledgerAccountNames, hledgerJournal } from '../engine/reports/hledger-export.js';
+import { dropSchema, positiveInt, resultsFile, writeSection } from './bench-support.js';
 
 const run = promisify(execFile);
 
@@ -49,15 +49,6 @@ const settings = {
   accountsPerEntity: 20,
 } as const;
 
-const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic data
@@ -538,27 +529,6 @@ and \`hledger\` on PATH (without it the hledger rows say "skipped"). It creates 
 \`bench_<random>\`, migrates it, and drops it at the end. See bench/README.md.`;
 }
 
-/**
- * RESULTS.md holds one section per benchmark script between \`<!-- name:begin -->\` and
- * \`<!-- name:end -->\` (bench/flows.bench.ts writes the "flows" one); each script replaces only
- * its own section and keeps the rest of the file as it is.
- */
-async function writeSection(name: string, body: string): Promise<void> {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  let text = await readFile(resultsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
-  const start = text.indexOf(begin);
-  const stop = text.indexOf(end);
-  if (start >= 0 && stop > start) text = `${text.slice(0, start)}${block}${text.slice(stop + end.length)}`;
-  else if (text.includes(':begin -->')) text = `${text.trimEnd()}\n\n${block}\n`;
-  else text = `# Benchmark results\n\nEach benchmark script rewrites only its own section below (between its markers).\n\n${block}\n`;
-  await writeFile(resultsFile, text);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
@@ -616,19 +586,6 @@ function failedChecks(results: Results): string[] {
   return failures;
 }
 
-/** Own connection, so the schema goes even when opening or migrating the database failed. */
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: settings.databaseUrl });
-  try {
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } catch (error) {
-    log(`could not drop schema ${schema}: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function main(): Promise<void> {
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const exportFile = path.join(os.tmpdir(), `sluice-${schema}.journal`);
@@ -640,7 +597,7 @@ async function main(): Promise<void> {
     results = await runBenchmark(database, exportFile);
   } finally {
     await database?.close();
-    await dropSchema(schema);
+    await dropSchema(settings.databaseUrl, schema, log);
     await rm(exportFile, { force: true });
   }
   const table = resultsTable(results);

@@ -11,7 +11,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,7 +19,6 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '../api/app.js';
 import { loadConfig } from '../engine/config.js';
@@ -29,6 +28,7 @@ import { insertJournals, type JournalDraft } from '../engine/ledger/journal-stor
 import type { AccountType } from '../engine/ledger/types.js';
 import { hledgerJournal } from '../engine/reports/hledger-export.js';
 import { addDays } from '../engine/reports/period.js';
+import { dropSchema, positiveInt, resultsFile, writeSection } from './bench-support.js';
 
 const run = promisify(execFile);
 
@@ -49,15 +49,6 @@ const settings = {
 } as const;
 const lastDate = addDays(settings.firstDate, settings.days - 1);
 
-const resultsFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 function log(message: string): void {
   process.stderr.write(`[bench:reports] ${message}\n`);
@@ -450,34 +441,6 @@ It needs PostgreSQL (\`BENCH_DATABASE_URL\`, default \`postgres://postgres@127.0
 and \`hledger\` on PATH. It creates a schema \`bench_<random>\`, migrates it, and drops it at the end.`;
 }
 
-async function writeSection(name: string, body: string): Promise<void> {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  let text = await readFile(resultsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
-  const start = text.indexOf(begin);
-  const stop = text.indexOf(end);
-  if (start >= 0 && stop > start) text = `${text.slice(0, start)}${block}${text.slice(stop + end.length)}`;
-  else if (text.includes(':begin -->')) text = `${text.trimEnd()}\n\n${block}\n`;
-  else text = `# Benchmark results\n\nEach benchmark script rewrites only its own section below (between its markers).\n\n${block}\n`;
-  await writeFile(resultsFile, text);
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: settings.databaseUrl });
-  try {
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } catch (error) {
-    log(`could not drop schema ${schema}: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function main(): Promise<void> {
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const exportFile = path.join(os.tmpdir(), `sluice-${schema}.journal`);
@@ -499,7 +462,7 @@ async function main(): Promise<void> {
     results = await runBenchmark(database, schema, exportFile);
   } finally {
     await database?.close();
-    await dropSchema(schema);
+    await dropSchema(settings.databaseUrl, schema, log);
     await rm(exportFile, { force: true });
     await rm(path.join(os.tmpdir(), `sluice-${schema}`), { recursive: true, force: true });
   }

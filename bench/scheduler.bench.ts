@@ -15,12 +15,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { pino } from 'pino';
 import type { Actor } from '../engine/auth/actor.js';
 import { createUserWithHousehold } from '../engine/auth/auth-service.js';
@@ -34,6 +32,7 @@ import { EntityService } from '../engine/ledger/entities.js';
 import { insertJournals } from '../engine/ledger/journal-store.js';
 import { createAgenda } from '../engine/scheduler/agenda-factory.js';
 import { FlowScheduler, jobNames } from '../engine/scheduler/flow-scheduler.js';
+import { dropSchema, positiveInt, resultsFile, writeSection } from './bench-support.js';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -59,16 +58,7 @@ const settings = {
 } as const;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const resultsFile = path.join(repoRoot, 'bench', 'RESULTS.md');
 const rawJobName = 'bench-empty';
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 function log(message: string): void {
   process.stderr.write(`[bench:scheduler] ${message}\n`);
@@ -433,36 +423,9 @@ It needs PostgreSQL (\`BENCH_DATABASE_URL\`, default \`postgres://postgres@127.0
 it creates a schema \`bench_<random>\`, migrates it, and drops it at the end. See bench/README.md.`;
 }
 
-/** Replaces the text between this script's markers in RESULTS.md, or appends the section; nothing else changes. */
-async function writeSection(name: string, body: string): Promise<void> {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${begin}\n${body.trim()}\n${end}`;
-  const text = await readFile(resultsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '# Benchmark results\n\nEach benchmark script rewrites only its own section below (between its markers).\n';
-    throw error;
-  });
-  const start = text.indexOf(begin);
-  const stop = text.indexOf(end);
-  const next = start >= 0 && stop > start ? `${text.slice(0, start)}${block}${text.slice(stop + end.length)}` : `${text.trimEnd()}\n\n${block}\n`;
-  await writeFile(resultsFile, next);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: settings.databaseUrl });
-  try {
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } catch (error) {
-    log(`could not drop schema ${schema}: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function main(): Promise<void> {
   if (settings.runs % (settings.households * settings.flowsPerHousehold) !== 0) throw new Error('BENCH_SCHED_RUNS must be a multiple of households × flows');
@@ -496,7 +459,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await database?.close();
-    await dropSchema(schema);
+    await dropSchema(settings.databaseUrl, schema, log);
   }
   if (failures.length > 0) {
     for (const failure of failures) log(`FAILED: ${failure}`);
