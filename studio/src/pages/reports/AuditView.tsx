@@ -4,6 +4,7 @@ import { formatDate } from '../../shell/dates';
 import { MoneyText } from '../../shell/MoneyText';
 import type { InterEntityAudit } from './report-types';
 import { Figures, Status } from './StatementViews';
+import { TableTitle } from './TableTitle';
 
 const flagTitles: Record<string, string> = {
   personal_paid_llc_expense: 'Personal money paid an LLC expense',
@@ -76,11 +77,7 @@ export function AuditView({ report }: { report: InterEntityAudit }) {
 
       <Table.ScrollContainer minWidth={900}>
         <Table withTableBorder striped aria-label="Transfers between the LLC and its owner">
-          <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>
-            <Title order={3} size="h4">
-              Transfers
-            </Title>
-          </Table.Caption>
+          <TableTitle>Transfers</TableTitle>
           <Table.Thead>
             <Table.Tr>
               {['Date', 'Kind', 'From', 'To', 'Purpose', 'Document', 'Approved by / flow', 'Journals', 'Amount'].map((label) => (
@@ -126,11 +123,7 @@ export function AuditView({ report }: { report: InterEntityAudit }) {
       </Table.ScrollContainer>
 
       <Table withTableBorder aria-label="Subtotals by kind">
-        <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>
-          <Title order={3} size="h4">
-            Subtotals by kind
-          </Title>
-        </Table.Caption>
+        <TableTitle>Subtotals by kind</TableTitle>
         <Table.Thead>
           <Table.Tr>
             <Table.Th scope="col">Kind</Table.Th>
@@ -160,14 +153,7 @@ export function AuditView({ report }: { report: InterEntityAudit }) {
       {report.positions.map((position) => (
         <Table.ScrollContainer minWidth={640} key={position.ownerEntityId}>
           <Table withTableBorder striped aria-label={`Member loan and due to/from with ${position.ownerName}`}>
-            <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>
-              <Title order={3} size="h4">
-                Member loan and due to/from with {position.ownerName}
-              </Title>
-              <Text size="sm" c="dimmed">
-                Positive: the LLC owes its owner. Each side&apos;s books must show the same figure.
-              </Text>
-            </Table.Caption>
+            <TableTitle note={"Positive: the LLC owes its owner. Each side's books must show the same figure."}>Member loan and due to/from with {position.ownerName}</TableTitle>
             <Table.Thead>
               <Table.Tr>
                 {['Date', 'Loan, LLC books', 'Loan, owner books', 'Due, LLC books', 'Due, owner books', 'Reconciled'].map((label, index) => (
@@ -198,11 +184,7 @@ export function AuditView({ report }: { report: InterEntityAudit }) {
       ))}
 
       <Table withTableBorder aria-label="Owner's capital roll-forward" maw={520}>
-        <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>
-          <Title order={3} size="h4">
-            Owner&apos;s capital roll-forward
-          </Title>
-        </Table.Caption>
+        <TableTitle>Owner&apos;s capital roll-forward</TableTitle>
         <Table.Tbody>
           {(
             [

@@ -5,6 +5,7 @@ import { MoneyText } from '../../shell/MoneyText';
 import { formatMoney } from '../../shell/money';
 import type { HouseholdNetWorth, HouseholdNetWorthHistory, ScheduleC } from './report-types';
 import { Figures } from './StatementViews';
+import { TableTitle } from './TableTitle';
 
 export function NetWorthView({ report }: { report: HouseholdNetWorth }) {
   const names = new Map(report.entities.map((entity) => [entity.entityId, entity.name]));
@@ -51,11 +52,7 @@ export function NetWorthView({ report }: { report: HouseholdNetWorth }) {
       </Table>
       {(['assets', 'liabilities'] as const).map((side) => (
         <Table withTableBorder key={side} aria-label={`Consolidated ${side}`}>
-          <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>
-            <Title order={3} size="h4">
-              {side === 'assets' ? 'Assets' : 'Liabilities'}
-            </Title>
-          </Table.Caption>
+          <TableTitle>{side === 'assets' ? 'Assets' : 'Liabilities'}</TableTitle>
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Entity</Table.Th>
@@ -202,11 +199,7 @@ export function ScheduleCView({ report }: { report: ScheduleC }) {
         </Text>
       )}
       <Table withTableBorder aria-label={`Contributions and draws, ${report.year}`} maw={640}>
-        <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>
-          <Title order={3} size="h4">
-            Contributions and draws (equity, not on Schedule C)
-          </Title>
-        </Table.Caption>
+        <TableTitle>Contributions and draws (equity, not on Schedule C)</TableTitle>
         <Table.Tbody>
           <Table.Tr>
             <Table.Th scope="row">Contributions by the owner</Table.Th>

@@ -1,8 +1,9 @@
-import { Alert, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Group, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { IconAlertTriangle, IconCircleCheck } from '@tabler/icons-react';
 import { formatDate } from '../../shell/dates';
 import { MoneyText } from '../../shell/MoneyText';
 import type { BalanceSheet, CashFlow, GeneralLedger, IncomeStatement, StatementSection, TrialBalance } from './report-types';
+import { TableTitle } from './TableTitle';
 
 function Figure({ label, value, currency }: { label: string; value: string; currency: string }) {
   return (
@@ -41,11 +42,7 @@ function SectionTable({ section, currency, current, comparison }: { section: Sta
   const compare = section.comparisonTotal !== undefined;
   return (
     <Table withTableBorder striped aria-label={section.label}>
-      <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>
-        <Title order={3} size="h4">
-          {section.label}
-        </Title>
-      </Table.Caption>
+      <TableTitle>{section.label}</TableTitle>
       <Table.Thead>
         <Table.Tr>
           <Table.Th scope="col">Code</Table.Th>
@@ -228,11 +225,7 @@ export function GeneralLedgerView({ report }: { report: GeneralLedger }) {
       {report.accounts.map((account) => (
         <Table.ScrollContainer minWidth={640} key={account.accountId}>
           <Table withTableBorder aria-label={`Ledger of ${account.code} ${account.name}`}>
-            <Table.Caption style={{ captionSide: 'top', textAlign: 'left' }}>
-              <Title order={3} size="h5">
-                {account.code} {account.name}
-              </Title>
-            </Table.Caption>
+            <TableTitle size="h5">{account.code} {account.name}</TableTitle>
             <Table.Thead>
               <Table.Tr>
                 {['Date', 'Payee', 'Memo', 'Amount', 'Balance'].map((label, index) => (
