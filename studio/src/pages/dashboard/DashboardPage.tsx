@@ -1,21 +1,20 @@
-import { LineChart } from '@mantine/charts';
-import { Alert, Anchor, Badge, Button, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { IconAlertTriangle, IconInfoCircle } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, type Page } from '../../api/client';
-import type { Alert as AlertRow, EntityKind, Jobs, NetWorthHistory, NetWorthReport } from '../../api/types';
+import type { Alert as AlertRow, Jobs, NetWorthHistory, NetWorthReport } from '../../api/types';
 import { cashSubtypes, moneySubtypes } from '../../shell/balances';
-import { formatDate, formatDateTime, todayIso } from '../../shell/dates';
+import { formatDateTime, todayIso } from '../../shell/dates';
 import { EntityBadge } from '../../shell/EntityBadge';
 import { EntityPanel } from '../../shell/EntityPanel';
 import { useEntityScope } from '../../shell/entity-scope';
 import { MoneyText } from '../../shell/MoneyText';
+import { NetWorthChart } from '../../shell/NetWorthChart';
 import { formatMoney, naturalBalance } from '../../shell/money';
 import { PageHeader } from '../../shell/PageHeader';
 import { useAllAccounts } from '../../shell/queries';
-import { entityColors } from '../../theme/theme';
 
 function yearAgo(today: string): string {
   const [year, month] = today.split('-').map(Number) as [number, number];
@@ -38,7 +37,7 @@ export default function DashboardPage() {
       ) : (
         <>
           <NetWorthCards report={netWorth.data} error={netWorth.error} />
-          <NetWorthChart today={today} />
+          <NetWorthOverTime today={today} />
           <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="xl">
             <AccountBalances />
             <Stack gap="xl">
@@ -86,9 +85,7 @@ function NetWorthCards({ report, error }: { report: NetWorthReport | undefined; 
   );
 }
 
-const chartColor: Record<EntityKind, string> = { llc: `${entityColors.llc}.7`, personal: `${entityColors.personal}.7` };
-
-function NetWorthChart({ today }: { today: string }) {
+function NetWorthOverTime({ today }: { today: string }) {
   const from = yearAgo(today);
   const history = useQuery({ queryKey: ['net-worth', 'history', from, today], queryFn: () => api<NetWorthHistory>('/reports/net-worth/history', { query: { from, to: today, interval: 'month' } }) });
   return (
@@ -101,76 +98,9 @@ function NetWorthChart({ today }: { today: string }) {
       ) : history.isError ? (
         <Alert color="red" title="Could not load the history">{history.error.message}</Alert>
       ) : (
-        <NetWorthLines history={history.data} />
+        <NetWorthChart history={history.data} combinedLabel="Combined" tableRows={3} dateHeader="Month end" />
       )}
     </section>
-  );
-}
-
-function NetWorthLines({ history }: { history: NetWorthHistory }) {
-  const combinedKey = 'Combined';
-  // Numbers only for plotting: every figure shown as text comes from the API's decimal strings.
-  const data = history.points.map((point) => {
-    const row: Record<string, string | number> = { date: formatDate(point.date), [combinedKey]: Number(point.netWorth) };
-    for (const entity of history.entities) row[entity.name] = Number(point.entities.find((item) => item.entityId === entity.entityId)?.netWorth ?? 0);
-    return row;
-  });
-  const series = [...history.entities.map((entity) => ({ name: entity.name, color: chartColor[entity.kind], label: `${entity.kind === 'llc' ? 'LLC' : 'Personal'} · ${entity.name}` })), { name: combinedKey, color: 'gray.8', label: 'Combined household' }];
-  const first = history.points[0];
-  const last = history.points.at(-1);
-  return (
-    <Paper withBorder p="md">
-      <figure style={{ margin: 0 }} aria-labelledby="chart-caption">
-        <VisuallyHidden id="chart-caption">
-          Net worth at the end of each month from {formatDate(history.from)} to {formatDate(history.to)}, per entity and combined.
-          {first && last ? ` Combined net worth went from ${formatMoney(first.netWorth, history.currency)} to ${formatMoney(last.netWorth, history.currency)}.` : ''}
-        </VisuallyHidden>
-        <div aria-hidden>
-          <LineChart
-            h={280}
-            data={data}
-            dataKey="date"
-            series={series}
-            withLegend
-            legendProps={{ verticalAlign: 'bottom' }}
-            curveType="linear"
-            valueFormatter={(value) => formatMoney(String(value), history.currency).replace(/\.\d+$/, '')}
-            yAxisProps={{ width: 90 }}
-            strokeDasharray="4 4"
-            // The figure is described by its caption and the table below it; no focus stops inside a hidden chart.
-            lineChartProps={{ accessibilityLayer: false }}
-          />
-        </div>
-      </figure>
-      <Table mt="md" withTableBorder aria-label="Net worth at month ends" striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">Month end</Table.Th>
-            {history.entities.map((entity) => (
-              <Table.Th scope="col" ta="right" key={entity.entityId}>
-                {entity.name}
-              </Table.Th>
-            ))}
-            <Table.Th scope="col" ta="right">Combined</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {history.points.slice(-3).map((point) => (
-            <Table.Tr key={point.date}>
-              <Table.Td>{formatDate(point.date)}</Table.Td>
-              {history.entities.map((entity) => (
-                <Table.Td ta="right" key={entity.entityId}>
-                  <MoneyText value={point.entities.find((item) => item.entityId === entity.entityId)?.netWorth ?? '0'} currency={history.currency} />
-                </Table.Td>
-              ))}
-              <Table.Td ta="right">
-                <MoneyText value={point.netWorth} currency={history.currency} />
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Paper>
   );
 }
 

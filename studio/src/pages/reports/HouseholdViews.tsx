@@ -1,9 +1,6 @@
-import { LineChart } from '@mantine/charts';
-import { Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
-import { formatDate } from '../../shell/dates';
+import { Stack, Table, Text } from '@mantine/core';
 import { MoneyText } from '../../shell/MoneyText';
-import { formatMoney } from '../../shell/money';
-import type { HouseholdNetWorth, HouseholdNetWorthHistory, ScheduleC } from './report-types';
+import type { HouseholdNetWorth, ScheduleC } from './report-types';
 import { Figures } from './StatementViews';
 import { TableTitle } from './TableTitle';
 
@@ -83,65 +80,6 @@ export function NetWorthView({ report }: { report: HouseholdNetWorth }) {
         </Table>
       ))}
     </Stack>
-  );
-}
-
-export function NetWorthHistoryChart({ history }: { history: HouseholdNetWorthHistory }) {
-  const combined = 'Consolidated';
-  // Numbers only for plotting; every figure shown as text comes from the API's decimal strings.
-  const data = history.points.map((point) => {
-    const row: Record<string, string | number> = { date: formatDate(point.date), [combined]: Number(point.netWorth) };
-    for (const entity of history.entities) row[entity.name] = Number(point.entities.find((item) => item.entityId === entity.entityId)?.netWorth ?? 0);
-    return row;
-  });
-  const series = [...history.entities.map((entity, index) => ({ name: entity.name, color: index % 2 ? 'teal.7' : 'indigo.7' })), { name: combined, color: 'gray.8' }];
-  const first = history.points[0];
-  const last = history.points.at(-1);
-  return (
-    <Paper withBorder p="md">
-      <figure style={{ margin: 0 }} aria-labelledby="report-chart-caption">
-        <Title order={3} size="h4" mb="xs">
-          Net worth over time
-        </Title>
-        <VisuallyHidden id="report-chart-caption">
-          Net worth at the end of each {history.interval} from {formatDate(history.from)} to {formatDate(history.to)}.
-          {first && last ? ` Consolidated net worth went from ${formatMoney(first.netWorth, history.currency)} to ${formatMoney(last.netWorth, history.currency)}.` : ''}
-        </VisuallyHidden>
-        <div aria-hidden>
-          <LineChart h={260} data={data} dataKey="date" series={series} withLegend curveType="monotone" lineChartProps={{ accessibilityLayer: false }} valueFormatter={(value) => formatMoney(String(value), history.currency).replace(/\.\d+$/, '')} yAxisProps={{ width: 90 }} />
-        </div>
-      </figure>
-      <Table mt="md" withTableBorder striped aria-label="Net worth over time">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">Date</Table.Th>
-            {history.entities.map((entity) => (
-              <Table.Th scope="col" ta="right" key={entity.entityId}>
-                {entity.name}
-              </Table.Th>
-            ))}
-            <Table.Th scope="col" ta="right">
-              Consolidated
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {history.points.map((point) => (
-            <Table.Tr key={point.date}>
-              <Table.Td>{formatDate(point.date)}</Table.Td>
-              {history.entities.map((entity) => (
-                <Table.Td ta="right" key={entity.entityId}>
-                  <MoneyText value={point.entities.find((item) => item.entityId === entity.entityId)?.netWorth ?? '0'} currency={history.currency} />
-                </Table.Td>
-              ))}
-              <Table.Td ta="right">
-                <MoneyText value={point.netWorth} currency={history.currency} />
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Paper>
   );
 }
 

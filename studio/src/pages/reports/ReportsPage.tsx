@@ -8,9 +8,11 @@ import { useEntityScope } from '../../shell/entity-scope';
 import { PageHeader } from '../../shell/PageHeader';
 import { AuditView } from './AuditView';
 import { downloadFile } from './download';
-import { NetWorthHistoryChart, NetWorthView, ScheduleCView } from './HouseholdViews';
+import { NetWorthChart } from '../../shell/NetWorthChart';
+import { NetWorthView, ScheduleCView } from './HouseholdViews';
 import { isIsoDate, periodPresets, presetPeriod, type PeriodPreset } from './periods';
-import type { BalanceSheet, CashFlow, GeneralLedger, HouseholdNetWorth, HouseholdNetWorthHistory, IncomeStatement, InterEntityAudit, ScheduleC, TrialBalance } from './report-types';
+import type { NetWorthHistory } from '../../api/types';
+import type { BalanceSheet, CashFlow, GeneralLedger, HouseholdNetWorth, IncomeStatement, InterEntityAudit, ScheduleC, TrialBalance } from './report-types';
 import { BalanceSheetView, CashFlowView, GeneralLedgerView, IncomeStatementView, TrialBalanceView } from './StatementViews';
 
 type ReportKey = 'balance-sheet' | 'income-statement' | 'cash-flow' | 'trial-balance' | 'general-ledger' | 'inter-entity-audit' | 'schedule-c' | 'net-worth';
@@ -79,7 +81,7 @@ export default function ReportsPage() {
   const history = useQuery({
     queryKey: ['reports', 'net-worth-history', period.from, period.to, historyInterval],
     enabled: active.key === 'net-worth' && periodValid,
-    queryFn: () => api<HouseholdNetWorthHistory>('/reports/net-worth/history', { query: { from: period.from, to: period.to, interval: historyInterval } }),
+    queryFn: () => api<NetWorthHistory>('/reports/net-worth/history', { query: { from: period.from, to: period.to, interval: historyInterval } }),
   });
 
   const download = async (kind: 'csv' | 'pdf' | 'hledger') => {
@@ -191,7 +193,7 @@ function reportRequest(tab: ReportTab, entityId: string | undefined, period: { f
   return { path: `/entities/${entityId}/reports/${tab.key}`, query: { from: period.from, to: period.to, compare: tab.compares && compare !== 'none' ? compare : undefined } };
 }
 
-function ReportBody({ tab, data, history, historyError }: { tab: ReportKey; data: unknown; history: HouseholdNetWorthHistory | undefined; historyError: Error | null }): ReactNode {
+function ReportBody({ tab, data, history, historyError }: { tab: ReportKey; data: unknown; history: NetWorthHistory | undefined; historyError: Error | null }): ReactNode {
   switch (tab) {
     case 'balance-sheet':
       return <BalanceSheetView report={data as BalanceSheet} />;
@@ -211,7 +213,7 @@ function ReportBody({ tab, data, history, historyError }: { tab: ReportKey; data
       return (
         <Stack>
           <NetWorthView report={data as HouseholdNetWorth} />
-          {historyError ? <Alert color="red" title="Could not load the history">{historyError.message}</Alert> : history ? <NetWorthHistoryChart history={history} /> : <Loader aria-label="Loading the history" />}
+          {historyError ? <Alert color="red" title="Could not load the history">{historyError.message}</Alert> : history ? <NetWorthChart history={history} combinedLabel="Consolidated" title="Net worth over time" dateHeader="Date" /> : <Loader aria-label="Loading the history" />}
         </Stack>
       );
   }

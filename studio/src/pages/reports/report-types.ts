@@ -145,11 +145,3 @@ export interface HouseholdNetWorth {
   balanceSheet: { assets: { entityId: string; accountId: string; code: string; name: string; amount: string; eliminated: boolean }[]; liabilities: { entityId: string; accountId: string; code: string; name: string; amount: string; eliminated: boolean }[] };
 }
 
-export interface HouseholdNetWorthHistory {
-  from: string;
-  to: string;
-  interval: string;
-  currency: string;
-  entities: { entityId: string; name: string; kind: 'llc' | 'personal' }[];
-  points: { date: string; netWorth: string; assets: string; liabilities: string; entities: { entityId: string; netWorth: string }[] }[];
-}
