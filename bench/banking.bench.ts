@@ -28,7 +28,7 @@ import { openDatabase, type Database } from '../engine/db/database.js';
 import { EntityService } from '../engine/ledger/entities.js';
 import { insertJournals } from '../engine/ledger/journal-store.js';
 import { startPlaidSandbox } from '../sandbox/plaid/server.js';
-import { dropSchema, positiveInt, writeSection } from './bench-support.js';
+import { dropSchema, machineRows, positiveInt, writeSection } from './bench-support.js';
 
 const settings = {
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -212,11 +212,7 @@ Written by \`npm run bench:banking\` (bench/banking.bench.ts); regenerate rather
 
 | | |
 |---|---|
-| Date | ${new Date().toISOString()} |
-| CPU | ${cpus[0]?.model.trim().split(' ').slice(0, 2).join(' ') ?? 'unknown'} × ${cpus.length} |
-| Memory | ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB |
-| OS | ${os.type()} ${os.release()} (${os.arch()}) |
-| Node.js | ${process.version} |
+${machineRows()}
 | PostgreSQL | ${results.postgres} |
 | Load average at start | ${results.loadAverage.toFixed(1)} on ${cpus.length} CPUs (the machine is shared; PostgreSQL runs on the same CPUs) |
 | Data | ${settings.historyJournals.toLocaleString('en-US')} journals of history, then \`ANALYZE\` (a settled database); CSV of ${n} rows (${results.fileMiB.toFixed(1)} MiB): two years of a checking account, 300 payees, no bank ids; a sandbox item of ${n} transactions over 730 days (checking, savings, card) |

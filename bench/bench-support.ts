@@ -3,6 +3,7 @@
  * dropping the schema it ran in.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -49,4 +50,16 @@ export async function dropSchema(databaseUrl: string, schema: string, log: (mess
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** The rows of a section's "Run" table that say when and on what machine it ran. */
+export function machineRows(): string {
+  const cpus = os.cpus();
+  return [
+    `| Date | ${new Date().toISOString()} |`,
+    `| CPU | ${cpus[0]?.model.trim() ?? 'unknown'} × ${cpus.length} |`,
+    `| Memory | ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB |`,
+    `| OS | ${os.type()} ${os.release()} (${os.arch()}) |`,
+    `| Node.js | ${process.version} |`,
+  ].join('\n');
 }

@@ -21,7 +21,7 @@ import { loadConfig } from '../engine/config.js';
 import { buildContainer, disposeContainer } from '../engine/container.js';
 import { openDatabase, type Database } from '../engine/db/database.js';
 import { insertJournals, type JournalDraft } from '../engine/ledger/journal-store.js';
-import { dropSchema, positiveInt, resultsFile, writeSection } from './bench-support.js';
+import { dropSchema, machineRows, positiveInt, resultsFile, writeSection } from './bench-support.js';
 
 const settings = {
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -353,11 +353,7 @@ Written by \`npm run bench:budget\` (bench/budget.bench.ts); regenerate rather t
 
 | | |
 |---|---|
-| Date | ${new Date().toISOString()} |
-| CPU | ${cpus[0]?.model.trim() ?? 'unknown'} × ${cpus.length} |
-| Memory | ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB |
-| OS | ${os.type()} ${os.release()} (${os.arch()}) |
-| Node.js | ${process.version} |
+${machineRows()}
 | PostgreSQL | ${results.postgres} |
 | Load average (1 min) | ${results.load[0].toFixed(2)} before the timed calls, ${results.load[1].toFixed(2)} after (${cpus.length} CPUs shared with other sessions) |
 | Data | one personal entity, ${results.months} months from ${settings.firstMonth}: ${results.journals.toLocaleString('en-US')} journals (${results.postings.toLocaleString('en-US')} postings; ${settings.transactionsPerMonth} a month: salary, card payment, savings transfer, purchases 70 % on the card, 3 % refunds), ${results.categories} categories, ${results.assignments.toLocaleString('en-US')} assignment rows, 33 targets, 10 groups, 3 holds; seed ${settings.seed}; set up in ${results.setupSeconds.toFixed(1)} s |

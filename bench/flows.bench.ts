@@ -32,7 +32,7 @@ import { validateFlow } from '../engine/flows/validate.js';
 import { EntityService } from '../engine/ledger/entities.js';
 import { insertJournals } from '../engine/ledger/journal-store.js';
 import type { AccountType, EntityKind } from '../engine/ledger/types.js';
-import { dropSchema, positiveInt, resultsFile, writeSection } from './bench-support.js';
+import { dropSchema, machineRows, positiveInt, resultsFile, writeSection } from './bench-support.js';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -679,7 +679,6 @@ function commitTable(results: CommitResults): string {
 }
 
 function section(plan: PlanResults, commit: CommitResults, planText: string, commitText: string): string {
-  const cpus = os.cpus();
   return `## Flow benchmark
 
 Written by \`npm run bench:flows\` (bench/flows.bench.ts); regenerate rather than edit.
@@ -688,11 +687,7 @@ Written by \`npm run bench:flows\` (bench/flows.bench.ts); regenerate rather tha
 
 | | |
 |---|---|
-| Date | ${new Date().toISOString()} |
-| CPU | ${cpus[0]?.model.trim() ?? 'unknown'} × ${cpus.length} |
-| Memory | ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB |
-| OS | ${os.type()} ${os.release()} (${os.arch()}) |
-| Node.js | ${process.version} |
+${machineRows()}
 | PostgreSQL | ${commit.postgres} |
 
 ### Planning a 50-node flow

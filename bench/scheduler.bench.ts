@@ -32,7 +32,7 @@ import { EntityService } from '../engine/ledger/entities.js';
 import { insertJournals } from '../engine/ledger/journal-store.js';
 import { createAgenda } from '../engine/scheduler/agenda-factory.js';
 import { FlowScheduler, jobNames } from '../engine/scheduler/flow-scheduler.js';
-import { dropSchema, positiveInt, resultsFile, writeSection } from './bench-support.js';
+import { dropSchema, machineRows, positiveInt, resultsFile, writeSection } from './bench-support.js';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -371,11 +371,7 @@ Written by \`npx tsx bench/scheduler.bench.ts\` (bench/scheduler.bench.ts); rege
 
 | | |
 |---|---|
-| Date | ${new Date().toISOString()} |
-| CPU | ${cpus[0]?.model.trim() ?? 'unknown'} × ${cpus.length} |
-| Memory | ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB |
-| OS | ${os.type()} ${os.release()} (${os.arch()}) |
-| Node.js | ${process.version} |
+${machineRows()}
 | PostgreSQL | ${postgres} |
 | Data | ${settings.runs.toLocaleString('en-US')} due jobs per phase; ${settings.households} households × ${settings.flowsPerHousehold} flows (trigger.schedule → source.fixed ${settings.amount} from checking → transfer to savings), ${settings.runs / (settings.households * settings.flowsPerHousehold)} occurrences per flow |
 | Workers | separate processes; Agenda processEvery ${settings.pollMs} ms, concurrency ${settings.concurrency} per process, lock lifetime 60 s |
