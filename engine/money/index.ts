@@ -17,6 +17,7 @@ export {
   isPositive,
   isSupportedCurrency,
   isZero,
+  majorUnitsForRules,
   maxMoney,
   minMoney,
   multiplyByBasisPoints,

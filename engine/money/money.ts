@@ -209,6 +209,15 @@ export function formatMinor(amountMinor: bigint, currency: string): string {
 }
 
 /**
+ * Minor units as a JS number in major units (¥1,500 → 1500, KWD 1.500 → 1.5), for json-logic
+ * rules that compare amounts — never for arithmetic or booking. Division by a power of ten is
+ * correctly rounded, so the number is the nearest double to the exact decimal.
+ */
+export function majorUnitsForRules(amountMinor: bigint, currency: string): number {
+  return Number(amountMinor) / 10 ** currencyExponent(currency);
+}
+
+/**
  * Human display ("$1,234.56"). Intl.NumberFormat formats a numeric *string*
  * as an exact decimal (ES2023 / Node ≥ 20), so large amounts never pass
  * through a float. Fraction digits are pinned to the currency exponent so the

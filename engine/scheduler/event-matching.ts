@@ -1,5 +1,5 @@
 import jsonLogic from 'json-logic-js';
-import { formatMinor, parseMoney } from '../money/index.js';
+import { majorUnitsForRules, parseMoney } from '../money/index.js';
 import type { EventData } from '../flows/nodes/triggers.js';
 
 /** One posting as the outbox recorded it. */
@@ -25,20 +25,17 @@ export interface LedgerEvent {
   attempts: number;
 }
 
-/** Minor units to major-unit numbers for json-logic comparisons (never booked). */
-const major = (minor: bigint, currency: string) => Number(formatMinor(minor, currency));
-
 /** The variables an event trigger's filter can read. */
 export function filterVariables(event: LedgerEvent) {
   return {
-    amount: major(event.amountMinor, event.currency),
+    amount: majorUnitsForRules(event.amountMinor, event.currency),
     amountMinor: Number(event.amountMinor),
     accountId: event.accountId,
     entityId: event.entityId,
     payee: event.payee ?? '',
     memo: event.memo,
     categoryId: event.categoryId ?? '',
-    balance: major(event.balanceAfterMinor, event.currency),
+    balance: majorUnitsForRules(event.balanceAfterMinor, event.currency),
   };
 }
 

@@ -84,8 +84,7 @@ export class FlowScheduler {
   /** Turns a flow on: a schedule gets its next occurrence job; an event flow starts listening. */
   async enable(actor: Actor, flowId: string): Promise<{ enabled: true; nextOccurrence: string | null }> {
     const flow = await findFlow(this.db, actor, flowId);
-    const { graph } = await loadVersion(this.db, flow.id, flow.current_version);
-    const { settings } = await loadVersion(this.db, flow.id, flow.current_version);
+    const { graph, settings } = await loadVersion(this.db, flow.id, flow.current_version);
     const { problems } = validateFlow(graph, settings, await accountSnapshots(this.db, actor.householdId));
     if (problems.length > 0) throw new RuleViolation(`fix the flow's ${problems.length} problem(s) before enabling it`, problems, 'flow_invalid');
     if (graph.nodes.some((node) => node.type === 'trigger.manual')) {

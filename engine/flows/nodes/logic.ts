@@ -1,40 +1,36 @@
 import jsonLogic from 'json-logic-js';
-import { allocateByBasisPoints, allocateByRatios, currencyExponent, type CurrencyCode } from '../../money/index.js';
+import { allocateByBasisPoints, allocateByRatios, majorUnitsForRules, type CurrencyCode } from '../../money/index.js';
 import { moneyIn, moneyOut, type EvaluateInput, type HandleSpec, type MoneyValue, type NodeType } from '../node-type.js';
 import { display, moneySetting, moneySettingProblems, settingMinor } from './money-fields.js';
 import { logicProblems } from './triggers.js';
 
 const incoming = (input: EvaluateInput<unknown>): MoneyValue => input.money.get('in') ?? { amountMinor: 0n, accountId: null };
 
-/** Minor units to a JSON number in major units, for json-logic comparisons only (never booked). */
-function major(amountMinor: bigint, exponent: number): number {
-  return Number(amountMinor) / 10 ** exponent;
-}
 
 /** The variables a condition can read. Amounts are major units (numbers) for readable rules. */
 export function conditionVariables(input: EvaluateInput<unknown>): Record<string, unknown> {
   const money = incoming(input);
   // Rules are written in the flow currency's major units: ¥1,500 is 1500, KWD 1.500 is 1.5.
-  const exponent = currencyExponent(input.context.currency);
+  const major = (amountMinor: bigint) => majorUnitsForRules(amountMinor, input.context.currency);
   const [year, month, day] = input.context.date.split('-').map(Number) as [number, number, number];
   // Read on demand: a rule names one or two accounts, the household may have hundreds.
   const balances = new Proxy({} as Record<string, number>, {
-    get: (_target, key) => (typeof key === 'string' && input.context.accounts.has(key) ? major(input.balanceOf(key), exponent) : undefined),
+    get: (_target, key) => (typeof key === 'string' && input.context.accounts.has(key) ? major(input.balanceOf(key)) : undefined),
     has: (_target, key) => typeof key === 'string' && input.context.accounts.has(key),
     ownKeys: () => [...input.context.accounts.keys()],
     getOwnPropertyDescriptor: (_target, key) =>
-      typeof key === 'string' && input.context.accounts.has(key) ? { enumerable: true, configurable: true, writable: false, value: major(input.balanceOf(key), exponent) } : undefined,
+      typeof key === 'string' && input.context.accounts.has(key) ? { enumerable: true, configurable: true, writable: false, value: major(input.balanceOf(key)) } : undefined,
   });
   const transaction = input.context.trigger.transaction;
   return {
-    amount: major(money.amountMinor, exponent),
+    amount: major(money.amountMinor),
     amountMinor: Number(money.amountMinor),
     balances,
     date: { iso: input.context.date, year, month, day, weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay() },
     trigger: {
       type: input.context.trigger.type,
       occurredAt: input.context.trigger.occurredAt,
-      ...(transaction ? { transaction: { ...transaction, amount: major(transaction.amountMinor, exponent), amountMinor: Number(transaction.amountMinor) } } : {}),
+      ...(transaction ? { transaction: { ...transaction, amount: major(transaction.amountMinor), amountMinor: Number(transaction.amountMinor) } } : {}),
     },
   };
 }
