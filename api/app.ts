@@ -58,6 +58,9 @@ export function buildRoutes(container: DependencyContainer): RouteRegistry {
 }
 
 /** The HTTP application, without a port: tests drive it with supertest. */
+/** Largest body of the journal batch route (10,000 journals of a few postings fit well within). */
+const batchBodyLimitBytes = 16 * 1024 * 1024;
+
 export function createApp(container: DependencyContainer): express.Express {
   const config = container.resolve<AppConfig>(Tokens.Config);
   const logger = container.resolve<Logger>(Tokens.Logger);
@@ -84,6 +87,8 @@ export function createApp(container: DependencyContainer): express.Express {
   });
 
   const api = express.Router();
+  // The bulk path takes up to 10,000 journals in one body; everything else keeps the small limit.
+  api.use('/entities/:entityId/journals/batch', express.json({ limit: batchBodyLimitBytes, strict: false }));
   // Plaid's webhook signature covers the raw bytes, so that one route keeps them.
   api.use(express.json({ limit: config.bodyLimitBytes, strict: false, verify: (req, _res, raw) => void (req.url === '/banking/webhook' && Object.assign(req, { rawBody: raw })) }));
   api.use(

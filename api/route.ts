@@ -5,6 +5,7 @@ import type { Actor } from '../engine/auth/actor.js';
 import { requestFingerprint, withIdempotencyKey } from '../engine/idempotency/idempotency.js';
 import { RequestInvalid, UnsupportedMediaType } from './problem.js';
 import { bodyValidator, queryValidator, type JsonSchema } from './validation.js';
+import { inTransaction } from '../engine/db/transaction.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
@@ -150,11 +151,11 @@ async function runWrite(
 ): Promise<RouteResult> {
   const key = req.get('Idempotency-Key');
   if (key !== undefined && (!spec.idempotent || !actor)) {
-    return (await db.transaction(work)) as RouteResult;
+    return (await inTransaction(db, work)) as RouteResult;
   }
   idempotencyKeyOf(req);
   const fingerprint = requestFingerprint(`${req.method} ${req.baseUrl}${req.path}`, req.body ?? null);
-  const stored = await db.transaction((trx) => withIdempotencyKey(trx, actor!.householdId, key, fingerprint, () => work(trx)));
+  const stored = await inTransaction(db, (trx) => withIdempotencyKey(trx, actor!.householdId, key, fingerprint, () => work(trx)));
   return { status: stored.status, body: stored.body, headers: stored.replayed ? { 'Idempotent-Replayed': 'true' } : {} };
 }
 

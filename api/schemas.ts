@@ -1,4 +1,5 @@
 import { MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES } from '../engine/money/index.js';
+import { maxJournalsPerBatch } from '../engine/ledger/journals.js';
 import { accountTypes, allSubtypes, entityKinds, transferKinds } from '../engine/ledger/types.js';
 import type { JsonSchema } from './validation.js';
 
@@ -97,6 +98,15 @@ export const journalBody: JsonSchema = {
         properties: { accountId: uuid, amount: moneyString, memo: shortText(500) },
       },
     },
+  },
+};
+
+export const journalBatchBody: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['journals'],
+  properties: {
+    journals: { type: 'array', minItems: 1, maxItems: maxJournalsPerBatch, items: journalBody, description: `1 to ${maxJournalsPerBatch} journals of this entity, posted all or nothing` },
   },
 };
 

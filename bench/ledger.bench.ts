@@ -22,7 +22,7 @@ import { createUserWithHousehold } from '../engine/auth/auth-service.js';
 import { openDatabase, type Database } from '../engine/db/database.js';
 import { trialBalance } from '../engine/ledger/balances.js';
 import { EntityService } from '../engine/ledger/entities.js';
-import { insertJournals, type JournalDraft } from '../engine/ledger/journal-store.js';
+import { insertJournals, writeJournalRows, type JournalDraft } from '../engine/ledger/journal-store.js';
 import type { AccountType, EntityKind } from '../engine/ledger/types.js';
 import { formatMinor } from '../engine/money/index.js';
 import { hledgerAccountNames, hledgerJournal } from '../engine/reports/hledger-export.js';
@@ -186,7 +186,7 @@ interface InsertTiming {
   secondHalfJournalsPerSecond: number;
 }
 
-type BatchWriter = (trx: Knex.Transaction, drafts: readonly JournalDraft[]) => Promise<void>;
+type BatchWriter = (trx: Knex.Transaction, drafts: readonly JournalDraft[]) => Promise<unknown>;
 
 /** One transaction per batch; the clock runs from BEGIN to the end of COMMIT. */
 async function timeInserts(knex: Knex, drafts: readonly JournalDraft[], write: BatchWriter): Promise<InsertTiming> {
@@ -218,10 +218,9 @@ async function timeInserts(knex: Knex, drafts: readonly JournalDraft[], write: B
   };
 }
 
-// The baseline issues the same statements insertJournals does (same rows, same statement sizes,
-// same knex path), so the difference between the two runs is what the schema's rules cost.
-const plainJournalsPerStatement = 1000;
-const plainPostingsPerStatement = 5000;
+// The baseline issues the very statements insertJournals does (writeJournalRows: same rows, same
+// statement sizes, same driver path), so the difference between the two runs is what the
+// schema's rules cost.
 
 /**
  * Copies with the same columns, defaults and identity columns (so seq and created_at are filled
@@ -234,35 +233,8 @@ async function createPlainTables(knex: Knex): Promise<void> {
   `);
 }
 
-async function insertPlain(trx: Knex.Transaction, drafts: readonly JournalDraft[]): Promise<void> {
-  const journalRows = drafts.map((draft) => ({
-    id: draft.id,
-    entity_id: draft.entityId,
-    date: draft.date,
-    memo: draft.memo,
-    payee: draft.payee ?? null,
-    source: draft.source,
-    reverses_journal_id: draft.reversesJournalId ?? null,
-    inter_entity_transfer_id: draft.interEntityTransferId ?? null,
-    created_by: draft.createdBy,
-  }));
-  const postingRows = drafts.flatMap((draft) =>
-    draft.postings.map((posting) => ({
-      journal_id: draft.id,
-      entity_id: draft.entityId,
-      date: draft.date,
-      account_id: posting.accountId,
-      amount_minor: posting.amountMinor.toString(),
-      currency: posting.currency,
-      memo: posting.memo ?? null,
-    })),
-  );
-  for (let start = 0; start < journalRows.length; start += plainJournalsPerStatement) {
-    await trx('bench_plain_journals').insert(journalRows.slice(start, start + plainJournalsPerStatement));
-  }
-  for (let start = 0; start < postingRows.length; start += plainPostingsPerStatement) {
-    await trx('bench_plain_postings').insert(postingRows.slice(start, start + plainPostingsPerStatement));
-  }
+async function insertPlain(trx: Knex.Transaction, drafts: readonly JournalDraft[]): Promise<unknown> {
+  return writeJournalRows(trx, drafts, { journals: 'bench_plain_journals', postings: 'bench_plain_postings' });
 }
 
 async function countRows(knex: Knex, table: string): Promise<number> {

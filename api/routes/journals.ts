@@ -1,7 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
-import { JournalService, type JournalListQuery, type JournalRequest } from '../../engine/ledger/journals.js';
+import { JournalService, maxJournalsPerBatch, type JournalListQuery, type JournalRequest } from '../../engine/ledger/journals.js';
 import type { RouteRegistry } from '../route.js';
-import { dateRangeQuery, journalBody, pageQuery, reverseBody, uuid } from '../schemas.js';
+import { dateRangeQuery, journalBatchBody, journalBody, pageQuery, reverseBody, uuid } from '../schemas.js';
 
 export function journalRoutes(routes: RouteRegistry, container: DependencyContainer): void {
   const journals = container.resolve(JournalService);
@@ -30,6 +30,19 @@ export function journalRoutes(routes: RouteRegistry, container: DependencyContai
     body: journalBody,
     success: { status: 201, description: 'Posted journal' },
     handler: ({ write, actor, params, body }) => write(async (trx) => ({ status: 201, body: await journals.post(actor, params.entityId!, body, trx) })),
+  });
+  routes.add<{ journals: JournalRequest[] }, unknown>({
+    method: 'post',
+    path: '/entities/:entityId/journals/batch',
+    tag: 'Journals',
+    summary: `Post up to ${maxJournalsPerBatch} journals in one entity, all or nothing`,
+    description:
+      'Every journal is checked before anything is written: if any is invalid, nothing is posted and the problem names each bad journal by its index (`/journals/17/postings/0/amount`). Send an Idempotency-Key header: a retry with the same key and body gets the first answer and posts nothing again. Bodies up to 16 MiB.',
+    auth: true,
+    idempotent: true,
+    body: journalBatchBody,
+    success: { status: 201, description: 'The posted journals: their ids in the order sent, and the debits per currency' },
+    handler: ({ write, actor, params, body }) => write(async (trx) => ({ status: 201, body: await journals.postBatch(actor, params.entityId!, body.journals, trx) })),
   });
   routes.add({
     method: 'get',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { canonicalJson, normalise } from './canonical-json.js';
 import { redactSecrets } from '../security/redact.js';
+import { deferUntilCommit } from '../db/transaction.js';
 
 /** Something that changed, by whom. Snapshots are redacted of secrets before they are stored. */
 export interface AuditEvent {
@@ -58,17 +59,45 @@ function rowHash(prevHash: string | null, row: Omit<AuditRow, 'id' | 'hash' | 'p
 /**
  * Append-only audit trail, one hash chain per household: each row's hash covers its content
  * and the previous row's hash, so editing or deleting any row breaks verification from there on.
- * Appending locks the household row so concurrent writers extend the chain one at a time.
+ * Appending takes the household's chain lock so concurrent writers extend the chain one at a
+ * time. It is the last lock a write takes (README, "Locks"), held from the append to commit.
  */
 export class AuditLog {
+  private readonly pending = new WeakMap<Knex.Transaction, AuditEvent[]>();
+
+  /**
+   * Records events in the transaction's chain. In a transaction opened by `inTransaction` the
+   * events are appended together right before COMMIT (the chain lock is the last lock a write
+   * takes); in any other transaction, at once.
+   */
   async record(trx: Knex.Transaction, events: readonly AuditEvent[]): Promise<void> {
+    const queued = this.pending.get(trx);
+    if (queued) {
+      queued.push(...events);
+      return;
+    }
+    const batch = [...events];
+    if (deferUntilCommit(trx, () => this.append(trx, this.takePending(trx)))) {
+      this.pending.set(trx, batch);
+      return;
+    }
+    await this.append(trx, batch);
+  }
+
+  private takePending(trx: Knex.Transaction): AuditEvent[] {
+    const events = this.pending.get(trx) ?? [];
+    this.pending.delete(trx);
+    return events;
+  }
+
+  private async append(trx: Knex.Transaction, events: readonly AuditEvent[]): Promise<void> {
     for (const householdId of [...new Set(events.map((event) => event.householdId))].sort()) {
       await this.appendChain(trx, householdId, events.filter((event) => event.householdId === householdId));
     }
   }
 
   private async appendChain(trx: Knex.Transaction, householdId: string, events: readonly AuditEvent[]) {
-    await trx('households').where({ id: householdId }).forUpdate().first('id');
+    await lockChain(trx, householdId);
     // A statement of its own, after the lock: in READ COMMITTED it sees the row a writer that
     // held the lock before us appended (a subquery in the locking statement would not).
     const last = await trx('audit_log').where({ household_id: householdId }).orderBy('id', 'desc').first('hash');
@@ -120,6 +149,15 @@ export class AuditLog {
       }
     }
   }
+}
+
+/**
+ * A transaction-scoped advisory lock, not a row lock: locking the household row (as before)
+ * conflicted with the KEY SHARE locks every foreign key to households takes (idempotency keys,
+ * audit rows, transfers), and writers that held one waited for each other's in a cycle.
+ */
+async function lockChain(trx: Knex.Transaction, householdId: string): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`audit:${householdId}`]);
 }
 
 function serialiseJsonColumns<T extends { before: unknown; after: unknown }>(row: T) {

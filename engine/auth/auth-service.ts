@@ -4,6 +4,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import { Conflict, RuleViolation, Unauthenticated } from '../errors.js';
 import { hashPassword, hashRefreshToken, InvalidTokenError, newRefreshToken, passwordProblems, TokenService, verifyPassword } from '../security/index.js';
 import type { Actor } from './actor.js';
+import { inTransaction } from '../db/transaction.js';
 
 export interface SessionTokens {
   accessToken: string;
@@ -38,7 +39,7 @@ export class AuthService {
       throw new RuleViolation('the password is too weak', problems.map((message) => ({ field: '/password', message, code: 'weak_password' })));
     }
     const passwordHash = await hashPassword(password);
-    return this.db.transaction(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const taken = await trx('users').whereRaw('lower(email) = lower(?)', [email]).first('id');
       if (taken) throw new Conflict('an account with this email already exists', 'email_taken');
       const { userId, householdId } = await createUserWithHousehold(trx, email, passwordHash, householdName ?? `${email.split('@')[0]}'s household`);
@@ -59,7 +60,7 @@ export class AuthService {
     if (!(await verifyPassword(user.password_hash, password))) throw invalidCredentials();
     const membership = await this.db('household_members').where({ user_id: user.id }).orderBy('created_at').first('household_id');
     if (!membership) throw invalidCredentials();
-    return this.db.transaction((trx) => this.openSession(trx, user.id, membership.household_id));
+    return inTransaction(this.db, (trx) => this.openSession(trx, user.id, membership.household_id));
   }
 
   /**
@@ -68,7 +69,7 @@ export class AuthService {
    */
   async refresh(refreshToken: string): Promise<SessionTokens> {
     const tokenHash = hashRefreshToken(refreshToken);
-    const outcome = await this.db.transaction(async (trx) => {
+    const outcome = await inTransaction(this.db, async (trx) => {
       const row = await trx('refresh_tokens as r')
         .join('auth_sessions as s', 's.id', 'r.session_id')
         .where('r.token_hash', tokenHash)

@@ -20,6 +20,7 @@ import type { FieldCipher } from '../security/field-encryption.js';
 import { ensureUncategorizedAccount } from './ledger-accounts.js';
 import { toPlaidFailure, withRetry, type PlaidGateway } from './plaid-gateway.js';
 import { itemTokenAad, ledgerSignBalance, raiseLoginAlert, type BankItemRow, type BankSyncService } from './sync.js';
+import { inTransaction } from '../db/transaction.js';
 
 export interface LinkTokenView {
   linkToken: string;
@@ -142,7 +143,7 @@ export class BankItemService {
       throw plaidProblem(error);
     });
     const id = randomUUID();
-    await this.db.transaction(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await trx('bank_items').insert({
         id,
         household_id: actor.householdId,
@@ -175,7 +176,7 @@ export class BankItemService {
    * the beginning (ids already stored are skipped, so nothing posts twice).
    */
   async assignAccounts(actor: Actor, itemId: string, assignments: readonly AccountAssignment[]): Promise<BankItemView> {
-    await this.db.transaction(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       const item = await this.findItem(trx, actor, itemId, { forUpdate: true });
       const bankAccounts = await trx('bank_accounts').where({ item_id: item.id });
       const problems: FieldProblem[] = [];
@@ -268,7 +269,7 @@ export class BankItemService {
       // Already gone at Plaid is fine; anything else, keep the item so the user can retry.
       if (failure.errorCode !== 'INVALID_ACCESS_TOKEN' && failure.errorCode !== 'ITEM_NOT_FOUND') throw plaidProblem(error);
     }
-    await this.db.transaction(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       // The token is forgotten; transactions and journals stay (the books are history).
       await trx('bank_items').where({ id: item.id }).update({ status: 'removed', access_token_ciphertext: '', sync_cursor: null });
       await this.audit.record(trx, [{ householdId: actor.householdId, actorUserId: actor.userId, action: 'bank.remove', resourceType: 'bank_item', resourceId: item.id }]);
@@ -293,7 +294,7 @@ export class BankItemService {
     if (type === 'ITEM' && code === 'ERROR') {
       const error = (payload.error ?? {}) as { error_code?: string; display_message?: string; error_message?: string };
       if (error.error_code === 'ITEM_LOGIN_REQUIRED') {
-        await this.db.transaction(async (trx) => {
+        await inTransaction(this.db, async (trx) => {
           const current = await trx<BankItemRow>('bank_items').where({ id: item.id }).forUpdate().first('status');
           await trx('bank_items').where({ id: item.id }).update({ status: 'login_required', error_code: 'ITEM_LOGIN_REQUIRED', error_message: (error.display_message ?? error.error_message ?? '').slice(0, 1000) });
           if (current?.status !== 'login_required') await raiseLoginAlert(trx, item);

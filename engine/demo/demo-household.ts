@@ -17,6 +17,7 @@ import { insertJournals, type JournalDraft } from '../ledger/journal-store.js';
 import type { AccountRow, IsoDate, TransferKind } from '../ledger/types.js';
 import { formatMinor } from '../money/index.js';
 import { hashPassword } from '../security/index.js';
+import { inTransaction } from '../db/transaction.js';
 
 /**
  * The demo household a fresh install starts with: Jordan Lee, a designer, and Lee Studio LLC.
@@ -55,7 +56,7 @@ export async function seedDemoIfEmpty(container: DependencyContainer, options: {
   const passwordHash = await hashPassword(demoPassword);
   const today = options.today ?? new Date().toISOString().slice(0, 10);
 
-  const created = await knex.transaction(async (trx) => {
+  const created = await inTransaction(knex, async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(?::bigint)', [seedLockKey]);
     if (await hasUsers(trx)) return false;
     const { userId, householdId } = await createUserWithHousehold(trx, demoEmail, passwordHash, 'Lee household');

@@ -14,7 +14,7 @@ export async function accountSnapshots(db: Knex, householdId: string, lockAccoun
       .where('e.household_id', householdId)
       .whereIn('a.id', [...lockAccountIds].sort())
       .orderBy('a.id')
-      .forUpdate('a')
+      .forNoKeyUpdate('a')
       .select('a.id');
   }
   const rows = await db('accounts as a')

@@ -16,6 +16,7 @@ import type { FlowGraph, FlowSettings } from './graph.js';
 import type { AccountSnapshot, PlanContext, PlannedEffect, TriggerData } from './node-type.js';
 import { planFlow, serialisePlan, type Plan, type SerialisedPlan } from './planner.js';
 import { validateFlow, type FlowProblem } from './validate.js';
+import { inTransaction } from '../db/transaction.js';
 
 /** What a caller may say about the occurrence that starts a run (amounts as decimal strings). */
 export interface TriggerInput {
@@ -165,7 +166,7 @@ export class FlowRunner {
     const started = Date.now();
     const claim = { id: randomUUID(), flowId: flow.id, householdId: actor.householdId, version: flow.current_version, key, requestHash, trigger: options.trigger ?? { type: 'manual' }, createdBy: options.createdBy ?? actor.userId };
     try {
-      return await this.db.transaction(async (trx) => {
+      return await inTransaction(this.db, async (trx) => {
         const claimed = await claimRun(trx, claim);
         if (typeof claimed === 'string') return this.view(trx, claimed);
         const runId = claimed?.reclaimed ?? claim.id;
@@ -191,7 +192,7 @@ export class FlowRunner {
   /** Records an occurrence that was deliberately not run (missed while down, policy "skip"). */
   async recordSkipped(actor: Actor, flowId: string, idempotencyKey: string, trigger: TriggerInput, reason: string): Promise<RunView> {
     const flow = await findFlow(this.db, actor, flowId);
-    return this.db.transaction(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const claim = { id: randomUUID(), flowId: flow.id, householdId: actor.householdId, version: flow.current_version, key: idempotencyKey, requestHash: fingerprint({ trigger, date: null }), trigger, createdBy: null };
       const existing = await claimRun(trx, { ...claim, status: 'skipped', error: { message: reason, permanent: true }, durationMs: 0 });
       return this.view(trx, typeof existing === 'string' ? existing : claim.id);
@@ -200,7 +201,7 @@ export class FlowRunner {
 
   /** Re-plans against current balances; commits if nothing changed, else shows the new plan. */
   async approve(actor: Actor, runId: string): Promise<{ run: RunView; changed: boolean; previousPlan?: SerialisedPlan }> {
-    return this.db.transaction(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const run = await lockRun(trx, actor, runId);
       if (run.status !== 'awaiting_approval') throw new Conflict(`run ${run.id} is ${run.status}, not awaiting approval`, 'not_awaiting_approval');
       const { graph, settings } = await loadVersion(trx, run.flow_id, run.version);
@@ -218,7 +219,7 @@ export class FlowRunner {
   }
 
   async reject(actor: Actor, runId: string): Promise<RunView> {
-    return this.db.transaction(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const run = await lockRun(trx, actor, runId);
       if (run.status !== 'awaiting_approval') throw new Conflict(`run ${run.id} is ${run.status}, not awaiting approval`, 'not_awaiting_approval');
       await trx('flow_runs').where({ id: run.id }).update({ status: 'rejected', finished_at: new Date() });
@@ -229,7 +230,7 @@ export class FlowRunner {
 
   /** Reversal journals for everything the run posted (transfers as pairs); once only. */
   async revert(actor: Actor, runId: string): Promise<RunView> {
-    return this.db.transaction(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const run = await lockRun(trx, actor, runId);
       if (run.status === 'reverted') throw new Conflict(`run ${run.id} was already reverted`, 'already_reverted');
       if (run.status !== 'committed') throw new Conflict(`run ${run.id} is ${run.status}: only a committed run can be reverted`, 'not_committed');
@@ -296,7 +297,7 @@ export class FlowRunner {
     const failure = refused
       ? { message: refused.message, reasons: refused.reasons, problems: refused.problems, permanent: true }
       : { message: 'the run failed while writing and was rolled back; nothing was posted', reasons: [(error as Error).message ?? String(error)], permanent: false };
-    return this.db.transaction(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const existing = await claimRun(trx, { ...claim, status: 'failed', error: failure, durationMs: Date.now() - started, startedAt: new Date(started) });
       if (typeof existing === 'string') {
         // A retry of a transient failure failed again (its reclaim rolled back): count the attempt.

@@ -12,6 +12,7 @@ import { assertBookDate, loadJournalViews, reverseJournals, type JournalView } f
 import { findAccount } from './scope.js';
 import type { AccountRow, EntityRow, IsoDate, TransferKind } from './types.js';
 import { intercompanyRoles, type PairRole } from './chart-of-accounts.js';
+import { inRolledBackTransaction } from '../db/transaction.js';
 
 export interface TransferRequest {
   kind: TransferKind;
@@ -109,7 +110,7 @@ export class InterEntityTransferService {
     const toEntity = entities.find((entity) => entity.id === toAccount.entity_id)!;
     const [llc, owner] = direction === 'llc_to_owner' ? [fromEntity, toEntity] : [toEntity, fromEntity];
     await ensurePairAccounts(trx, llc, owner);
-    const pairAccounts = await lockPairAccounts(trx, llc, owner);
+    const pairAccounts = await lockPairAccounts(trx, llc, owner, [fromAccount.id, toAccount.id]);
     assertWithinOutstanding(request.kind, direction, amountMinor - interestMinor, amountMinor, pairAccounts);
 
     const transferId = randomUUID();
@@ -166,14 +167,11 @@ export class InterEntityTransferService {
    * ids in the answer are never stored.
    */
   async preview(db: Knex, actor: Actor, request: TransferRequest): Promise<TransferDetail & { preview: true }> {
-    const trx = await db.transaction();
-    try {
+    return inRolledBackTransaction(db, async (trx) => {
       const detail = await this.record(trx, actor, request);
       await trx.raw('set constraints all immediate');
-      return { ...detail, preview: true };
-    } finally {
-      await trx.rollback();
-    }
+      return { ...detail, preview: true as const };
+    });
   }
 
   async detail(db: Knex, actor: Actor, transferId: string): Promise<TransferDetail> {
@@ -259,12 +257,22 @@ function parseAmounts(request: TransferRequest, currency: string): { amountMinor
 type PairAccounts = Map<string, AccountRow>;
 const pairKey = (entityId: string, role: string) => `${entityId}:${role}`;
 
-async function lockPairAccounts(trx: Knex.Transaction, llc: EntityRow, owner: EntityRow): Promise<PairAccounts> {
+/**
+ * Locks every account the transfer will post to — the pair's intercompany accounts and the two
+ * bank accounts — in one statement, in id order (README, "Locks"), so two transfers, or a
+ * transfer and a journal, can never hold one of them each while waiting for the other.
+ */
+async function lockPairAccounts(trx: Knex.Transaction, llc: EntityRow, owner: EntityRow, bankAccountIds: readonly string[]): Promise<PairAccounts> {
   const rows: AccountRow[] = await trx('accounts')
-    .where((where) => where.where({ entity_id: llc.id, counterparty_entity_id: owner.id }).orWhere({ entity_id: owner.id, counterparty_entity_id: llc.id }))
+    .where((where) =>
+      where
+        .where({ entity_id: llc.id, counterparty_entity_id: owner.id })
+        .orWhere({ entity_id: owner.id, counterparty_entity_id: llc.id })
+        .orWhereIn('id', [...bankAccountIds]),
+    )
     .orderBy('id')
-    .forUpdate();
-  return new Map(rows.map((row) => [pairKey(row.entity_id, row.role!), row]));
+    .forNoKeyUpdate();
+  return new Map(rows.filter((row) => row.counterparty_entity_id !== null && row.role !== null).map((row) => [pairKey(row.entity_id, row.role!), row]));
 }
 
 /** A repayment cannot repay more than is owed; a reimbursement cannot settle more than is due. */

@@ -51,13 +51,27 @@ export function assertJournalDraft(draft: JournalDraft): void {
   }
 }
 
-const journalBatchSize = 1000;
-const postingBatchSize = 5000;
+/**
+ * Rows per statement. The rows travel as one JSON parameter per statement, expanded by
+ * `json_to_recordset` on the server: no bind-parameter limit, one parse, and the
+ * statement-level triggers (balances, monthly totals, reference checks) run once per chunk.
+ */
+export const journalsPerStatement = 10_000;
+export const postingsPerStatement = 40_000;
 
-/** Writes journals and their postings in bulk inside the caller's transaction. */
-export async function insertJournals(trx: Knex.Transaction, drafts: readonly JournalDraft[]): Promise<void> {
-  for (const draft of drafts) assertJournalDraft(draft);
-  const journalRows = drafts.map((draft) => ({
+/** The tables a batch is written to: the ledger's own, or (benchmarks) plain copies of them. */
+export interface LedgerTables {
+  journals: string;
+  postings: string;
+}
+
+const ledgerTables: LedgerTables = { journals: 'journals', postings: 'postings' };
+
+const journalColumns = 'id uuid, entity_id uuid, date date, memo text, payee text, source text, reverses_journal_id uuid, inter_entity_transfer_id uuid, flow_run_id uuid, created_by uuid';
+const postingColumns = 'journal_id uuid, entity_id uuid, date date, account_id uuid, amount_minor bigint, currency char(3), memo text';
+
+function journalRow(draft: JournalDraft) {
+  return {
     id: draft.id,
     entity_id: draft.entityId,
     date: draft.date,
@@ -68,22 +82,90 @@ export async function insertJournals(trx: Knex.Transaction, drafts: readonly Jou
     inter_entity_transfer_id: draft.interEntityTransferId ?? null,
     flow_run_id: draft.flowRunId ?? null,
     created_by: draft.createdBy,
+  };
+}
+
+function postingRows(draft: JournalDraft) {
+  return draft.postings.map((posting) => ({
+    journal_id: draft.id,
+    entity_id: draft.entityId,
+    date: draft.date,
+    account_id: posting.accountId,
+    // A string: JSON numbers lose precision above 2^53; PostgreSQL reads "123" as a bigint.
+    amount_minor: posting.amountMinor.toString(),
+    currency: posting.currency,
+    memo: posting.memo ?? null,
   }));
-  const postingRows = drafts.flatMap((draft) =>
-    draft.postings.map((posting) => ({
-      journal_id: draft.id,
-      entity_id: draft.entityId,
-      date: draft.date,
-      account_id: posting.accountId,
-      amount_minor: posting.amountMinor.toString(),
-      currency: posting.currency,
-      memo: posting.memo ?? null,
-    })),
-  );
-  for (let start = 0; start < journalRows.length; start += journalBatchSize) {
-    await trx('journals').insert(journalRows.slice(start, start + journalBatchSize));
+}
+
+function tableName(table: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`);
+  return table;
+}
+
+const namesOf = (columns: string) => columns.split(', ').map((column) => column.split(' ')[0]).join(', ');
+
+/** An INSERT of the rows in one JSON parameter, in the order given. */
+function insertFromJson(table: string, columns: string, returning: string): string {
+  const names = namesOf(columns);
+  return `insert into ${tableName(table)} (${names}) select ${names} from rows from (json_to_recordset(?::json) as (${columns})) with ordinality as r(${names}, n) order by n returning ${returning}`;
+}
+
+/** What the database assigned to a written journal. */
+export interface WrittenJournal {
+  createdAt: Date;
+  /** Ids of its postings, in the order of the draft's postings. */
+  postingIds: bigint[];
+}
+
+/**
+ * Journals and postings in one statement when they fit (one round trip: the accounts the
+ * postings lock are held from here to COMMIT, so every round trip counts), else in chunks.
+ * Posting ids come back sorted: an identity column numbers a statement's rows in the order it
+ * inserts them, so ascending ids are the drafts' order. `created_at` is the transaction's start.
+ */
+export async function writeJournalRows(trx: Knex.Transaction, drafts: readonly JournalDraft[], tables: LedgerTables = ledgerTables): Promise<WrittenJournal[]> {
+  const postings = drafts.flatMap(postingRows);
+  let createdAt: Date | undefined;
+  const postingIds: bigint[] = [];
+  if (drafts.length <= journalsPerStatement && postings.length <= postingsPerStatement) {
+    const result = await trx.raw(
+      `with j as (${insertFromJson(tables.journals, journalColumns, 'created_at')}), p as (${insertFromJson(tables.postings, postingColumns, 'id')})
+       select (select min(created_at) from j) as created_at, (select array_agg(id order by id) from p) as ids`,
+      [JSON.stringify(drafts.map(journalRow)), JSON.stringify(postings)],
+    );
+    createdAt = result.rows[0].created_at;
+    postingIds.push(...(result.rows[0].ids ?? []).map((id: string | bigint) => BigInt(id)));
+  } else {
+    for (let start = 0; start < drafts.length; start += journalsPerStatement) {
+      const result = await trx.raw(insertFromJson(tables.journals, journalColumns, 'created_at'), [JSON.stringify(drafts.slice(start, start + journalsPerStatement).map(journalRow))]);
+      createdAt ??= result.rows[0]?.created_at;
+    }
+    for (let start = 0; start < postings.length; start += postingsPerStatement) {
+      const result = await trx.raw(insertFromJson(tables.postings, postingColumns, 'id'), [JSON.stringify(postings.slice(start, start + postingsPerStatement))]);
+      postingIds.push(...result.rows.map((row: { id: bigint }) => row.id));
+    }
   }
-  for (let start = 0; start < postingRows.length; start += postingBatchSize) {
-    await trx('postings').insert(postingRows.slice(start, start + postingBatchSize));
-  }
+  let next = 0;
+  return drafts.map((draft) => ({ createdAt: createdAt!, postingIds: draft.postings.map(() => postingIds[next++]!) }));
+}
+
+/**
+ * Locks accounts about to be posted to, in id order (README, "Locks"). Row locks are held to
+ * commit, so taking one again later in the same transaction costs nothing.
+ */
+export async function lockAccounts(trx: Knex.Transaction, accountIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(accountIds)].sort();
+  if (ids.length > 0) await trx('accounts').whereIn('id', ids).orderBy('id').forNoKeyUpdate().select('id');
+}
+
+/** Writes journals and their postings in bulk inside the caller's transaction. */
+export async function insertJournals(trx: Knex.Transaction, drafts: readonly JournalDraft[]): Promise<WrittenJournal[]> {
+  for (const draft of drafts) assertJournalDraft(draft);
+  // Each postings statement locks its accounts in id order (the cached-balance trigger); when
+  // the postings take several statements, lock all of them first, in one id-ordered pass, so a
+  // later statement never waits for an account another writer locked after one of ours.
+  const postingCount = drafts.reduce((count, draft) => count + draft.postings.length, 0);
+  if (postingCount > postingsPerStatement) await lockAccounts(trx, drafts.flatMap((draft) => draft.postings.map((posting) => posting.accountId)));
+  return writeJournalRows(trx, drafts);
 }

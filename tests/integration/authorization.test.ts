@@ -281,6 +281,11 @@ const bodyBuilders: Record<string, (params: Record<string, string>) => unknown> 
     const byCode = (code: string) => accounts.find((account) => account.code === code || account.role === code)!.id;
     return { date: '2026-02-01', memo: 'Cash in', postings: [{ accountId: byCode('1000'), amount: '5.00' }, { accountId: byCode('opening_balance'), amount: '-5.00' }] };
   },
+  'POST /entities/:entityId/journals/batch': ({ entityId }) => {
+    const accounts = accountsOfAEntity(entityId!);
+    const byCode = (code: string) => accounts.find((account) => account.code === code || account.role === code)!.id;
+    return { journals: [{ date: '2026-02-01', memo: 'Cash in', postings: [{ accountId: byCode('1000'), amount: '5.00' }, { accountId: byCode('opening_balance'), amount: '-5.00' }] }] };
+  },
   'POST /journals/:journalId/reverse': () => ({ memo: 'Reversed', date: '2026-02-02' }),
   'POST /inter-entity-transfers/:transferId/reverse': () => ({ memo: 'Reversed', date: '2026-02-02' }),
   'POST /flows': () => ({ name: 'Another flow', graph: fixedGraph(a, '1.00') }),

@@ -3,6 +3,7 @@
  * month of its occurrence in the flow's time zone, once per occurrence; concurrent moves out of
  * one category cannot give more than it holds.
  */
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowRunner } from '../../engine/flows/runner.js';
@@ -83,7 +84,7 @@ describe('concurrent writes', () => {
 });
 
 describe('reads after new postings', () => {
-  it('a new journal, or postings added to an old journal by hand, show on the next read', async () => {
+  it('a new journal, or one written by hand in SQL, shows on the next read', async () => {
     const read = async () => (await request(t.app).get(boardPath('2026-08')).set(h.auth)).body;
     const before = await read();
     const spent = await request(t.app)
@@ -94,13 +95,18 @@ describe('reads after new postings', () => {
     const after = await read();
     expect(after.summary.activity).toBe('-12.00');
     expect(after.reconciliation.onBudgetCash).not.toBe(before.reconciliation.onBudgetCash);
-    // Hand-written SQL adding a balanced pair to that journal: the database allows it; the board sees it.
+    // Hand-written SQL posting a journal of its own (an old journal takes no more postings:
+    // posted means frozen): the board sees it on the next read.
     const client = await t.rawClient();
+    const handWritten = randomUUID();
+    await client.query('begin');
+    await client.query(`insert into journals (id, entity_id, date, memo, source) values ($1, $2, '2026-08-03', 'by hand', 'manual')`, [handWritten, h.personal.id]);
     await client.query(
       `insert into postings (journal_id, entity_id, date, account_id, amount_minor, currency)
        values ($1, $2, '2026-08-03', $3, 500, 'USD'), ($1, $2, '2026-08-03', $4, -500, 'USD')`,
-      [spent.body.id, h.personal.id, acct('5020'), acct('1000')],
+      [handWritten, h.personal.id, acct('5020'), acct('1000')],
     );
+    await client.query('commit');
     const later = await read();
     expect(later.summary.activity).toBe('-17.00');
     expect(later.reconciliation.balanced).toBe(true);

@@ -7,7 +7,7 @@ import { openDatabase, type Database } from '../../engine/db/database.js';
 import { rollbackAll, runMigrations } from '../../engine/db/migrate.js';
 import { testDatabaseUrl } from '../support/test-app.js';
 
-/** The same migrations, up, down and up again, on embedded PGlite and on PostgreSQL 15. */
+/** The same migrations, up, down and up again, on the embedded PostgreSQL server and on PostgreSQL 15. */
 async function exercise(database: Database): Promise<void> {
   const knex = database.knex;
   const tables = async () =>
@@ -55,8 +55,8 @@ describe('migrations', () => {
     }
   });
 
-  it('run on embedded PGlite (no DATABASE_URL)', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'sluice-pglite-'));
+  it('run on the embedded PostgreSQL server (no DATABASE_URL)', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'sluice-embedded-'));
     const database = await openDatabase({ dataDir });
     try {
       expect(database.mode).toBe('embedded');

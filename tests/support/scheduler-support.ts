@@ -321,3 +321,51 @@ export async function injectFailure(t: TestApp, table: string, condition: string
     await client.query(`drop function if exists ${name}()`);
   };
 }
+
+/**
+ * Makes `event`s (insert or update) on `table` sleep `seconds` inside the statement while
+ * `condition` (plpgsql over `old`/`new`) holds: a window in which the worker that sent the
+ * statement is caught at that exact moment (a test then sees it waiting, in pg_stat_activity,
+ * under the worker's application_name). Returns the function that removes it again.
+ */
+export async function injectDelay(t: TestApp, table: string, event: 'insert' | 'update', condition: string, seconds: number): Promise<() => Promise<void>> {
+  const client = await t.rawClient();
+  const name = `inject_delay_${randomBytes(3).toString('hex')}`;
+  await client.query(`create or replace function ${name}() returns trigger language plpgsql as $fn$ begin if ${condition} then perform pg_sleep(${seconds}); end if; return new; end $fn$`);
+  await client.query(`create trigger ${name} before ${event} on ${table} for each row execute function ${name}()`);
+  return async () => {
+    await client.query(`drop trigger if exists ${name} on ${table}`);
+    await client.query(`drop function if exists ${name}()`);
+  };
+}
+
+/** The test database URL with an application_name, so a process's backends can be told apart in pg_stat_activity. */
+export function databaseUrlNamed(applicationName: string): string {
+  const url = new URL(testDatabaseUrl);
+  url.searchParams.set('application_name', applicationName);
+  return url.toString();
+}
+
+/** Every minute boundary after `after` up to and including `until` (an every-minute cron's occurrences). */
+export function minutesBetween(after: Date, until: Date): string[] {
+  const minutes: string[] = [];
+  for (let minute = Math.floor(after.getTime() / 60_000) * 60_000 + 60_000; minute <= until.getTime(); minute += 60_000) minutes.push(new Date(minute).toISOString());
+  return minutes;
+}
+
+/**
+ * Makes a flow owe its occurrences from `from` on, as if it had been enabled then and nothing
+ * had run since: its schedule start moves back and its chain of jobs restarts at the first
+ * occurrence after `from` (`first`). Returns that occurrence.
+ */
+export async function backdateSchedule(t: TestApp, flowId: string, from: Date, first: Date): Promise<void> {
+  const knex = t.database.knex;
+  await knex('flows').where({ id: flowId }).update({ schedule_from: from, enabled_at: from });
+  await knex('agenda_jobs').where({ name: jobNames.occurrence }).whereRaw(`data->>'flowId' = ?`, [flowId]).delete();
+  await saveOccurrenceJob(t.container, flowId, first);
+}
+
+/** The live occurrence jobs of a flow: pending (next_run_at set) or held by a worker (locked). */
+export async function liveOccurrenceJobs(knex: Knex, flowId: string): Promise<AgendaJobRow[]> {
+  return (await occurrenceJobsOf(knex, flowId)).filter((job) => job.next_run_at !== null || job.locked_at !== null);
+}

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Express } from 'express';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -50,17 +54,37 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
 export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const database = await openDatabase({ databaseUrl: testDatabaseUrl, schema, poolMax: 8 });
+  return assembleTestApp(database, overrides, async () => {
+    await database.knex.raw(`drop schema if exists ${schema} cascade`);
+  });
+}
+
+/**
+ * The embedded default (no DATABASE_URL): its own PostgreSQL server and cluster in a temporary
+ * directory, exactly what `npm start` runs; the directory is removed at the end.
+ */
+export async function startEmbeddedTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'sluice-embedded-'));
+  const database = await openDatabase({ dataDir });
+  return assembleTestApp(database, { databaseUrl: undefined, dataDir, ...overrides }, async () => {
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }, { closesDatabase: true });
+}
+
+async function assembleTestApp(database: Database, overrides: Partial<AppConfig>, cleanup: () => Promise<void>, options: { closesDatabase?: boolean } = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const container = buildContainer(config, database, pino({ level: 'silent' }));
   const app = createApp(container);
   const clients: pg.Client[] = [];
+  const schema = database.schema ?? 'public';
   return {
     app,
     database,
     container,
     schema,
     async rawClient() {
-      const client = new pg.Client({ connectionString: testDatabaseUrl });
+      const client = new pg.Client({ connectionString: database.connectionString });
       await client.connect();
       await client.query(`set search_path to ${schema}, public`);
       clients.push(client);
@@ -69,9 +93,23 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
     async close() {
       await disposeContainer(container);
       await Promise.all(clients.map((client) => client.end()));
-      await database.knex.raw(`drop schema if exists ${schema} cascade`);
-      await database.close();
+      await cleanup();
+      if (!options.closesDatabase) await database.close();
     },
+  };
+}
+
+/** The app on a real port (concurrent clients over keep-alive HTTP, as browsers and scripts are). */
+export async function listen(app: Express): Promise<{ url: string; close(): Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/api/v1`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
   };
 }
 

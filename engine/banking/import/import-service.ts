@@ -140,7 +140,9 @@ export class ImportService {
   /** Parse, dedupe and post in the caller's transaction: all new rows, or nothing. */
   async importContent(actor: Actor, accountId: string, request: ImportRequest, trx: Knex.Transaction): Promise<BatchView> {
     // One import per account at a time, so two imports of the same file cannot both pass dedupe.
-    await trx.raw('select id from accounts where id = ? for update', [isUuid(accountId) ? accountId : '00000000-0000-0000-0000-000000000000']);
+    // An advisory lock (README, "Locks": resource locks come first), not the account row: the
+    // postings lock accounts in id order later, and this account is one of them.
+    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`import:${accountId}`]);
     const analysis = await this.analyse(trx, actor, accountId, request);
     const { account, parsed, verdicts } = analysis;
     if (parsed.invalid.length > 0 && !request.skipInvalid) {
