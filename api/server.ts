@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { loadConfig } from '../engine/config.js';
-import { buildContainer, disposeContainer } from '../engine/container.js';
+import { buildContainer, disposeContainer, Tokens } from '../engine/container.js';
+import { schedulePruneJob } from '../engine/idempotency/prune.js';
 import { FlowScheduler } from '../engine/scheduler/flow-scheduler.js';
 import { openDatabase } from '../engine/db/database.js';
 import { seedDemoIfEmpty } from '../engine/demo/demo-household.js';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     container.resolve(BankSyncJobs).define();
     await container.resolve(FlowScheduler).start();
     await container.resolve(BankSyncJobs).start();
+    await schedulePruneJob(container.resolve(Tokens.Agenda).agenda, database.knex, logger);
     logger.info('scheduler started (Agenda on the same database)');
   }
   const app = createApp(container);

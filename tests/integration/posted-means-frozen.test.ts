@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idempotencyRetentionDays, pruneIdempotencyKeys } from '../../engine/idempotency/prune.js';
 import { createHousehold, startTestApp, type Household, type TestApp } from '../support/test-app.js';
 
 /**
@@ -133,5 +134,18 @@ describe('idempotency records are written once and kept for the retention period
     expect(retry.status).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.body.id).toBe(first.id);
+  });
+
+  it('the prune job deletes records past the retention period and keeps the others', async () => {
+    const old = `old-${randomUUID()}`;
+    const fresh = `fresh-${randomUUID()}`;
+    await sql.query(
+      `insert into idempotency_keys (household_id, key, request_hash, status_code, response_body, created_at)
+       values ($1, $2, 'h', 201, '{}', now() - make_interval(days => $4)), ($1, $3, 'h', 201, '{}', now() - make_interval(days => $5))`,
+      [h.householdId, old, fresh, idempotencyRetentionDays + 1, idempotencyRetentionDays - 1],
+    );
+    expect(await pruneIdempotencyKeys(t.database.knex)).toBe(1);
+    const left = await sql.query('select key from idempotency_keys where key = any($1)', [[old, fresh]]);
+    expect(left.rows.map((row) => row.key)).toEqual([fresh]);
   });
 });
