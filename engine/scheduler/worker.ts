@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { loadConfig } from '../config.js';
-import { buildContainer, disposeContainer } from '../container.js';
+import { buildContainer, disposeContainer, Tokens } from '../container.js';
+import { schedulePruneJob } from '../idempotency/prune.js';
 import { openDatabase } from '../db/database.js';
 import { logRedactPaths } from '../security/index.js';
 import { BankSyncJobs } from '../banking/bank-sync-job.js';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   if (syncsBanks) container.resolve(BankSyncJobs).define();
   await container.resolve(FlowScheduler).start();
   if (syncsBanks) await container.resolve(BankSyncJobs).start();
+  await schedulePruneJob(container.resolve(Tokens.Agenda).agenda, database.knex, logger);
   logger.info({ name: config.schedulerName, bankSync: syncsBanks }, 'worker started');
   const shutdown = async () => {
     await disposeContainer(container);

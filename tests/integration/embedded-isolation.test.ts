@@ -98,7 +98,7 @@ describe('the embedded database keeps concurrent work apart', () => {
         case 1:
           return { check: (answer: any) => answer.body.memo === `write ${index}`, answer: send(url, h.auth, 'POST', `/entities/${h.llc.id}/journals`, journal(`write ${index}`, `${index}.01`), { 'Idempotency-Key': `mixed-${index}` }) };
         case 2: {
-          const target = seeded[index % seeded.length];
+          const target = seeded[index % seeded.length]!;
           return { check: (answer: any) => answer.body.id === target.id && answer.body.memo === target.memo, answer: send(url, h.auth, 'GET', `/journals/${target.id}`) };
         }
         case 3:
