@@ -7,6 +7,11 @@ export interface AppConfig {
   port: number;
   /** Unset: embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
+  /**
+   * A read-only PostgreSQL (a streaming replica of databaseUrl) the report and export routes read
+   * from. Unset: they read from databaseUrl like everything else.
+   */
+  databaseReadUrl?: string | undefined;
   dataDir: string;
   jwtSecret: Uint8Array;
   accessTokenTtlSeconds: number;
@@ -56,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: positiveInt(env.PORT, 3000, 'PORT'),
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseReadUrl: env.DATABASE_READ_URL || undefined,
     dataDir,
     jwtSecret: jwtSecret(env, dataDir),
     accessTokenTtlSeconds: positiveInt(env.SLUICE_ACCESS_TTL_SECONDS, 900, 'SLUICE_ACCESS_TTL_SECONDS'),

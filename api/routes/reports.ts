@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { DependencyContainer } from 'tsyringe';
 import type { Actor } from '../../engine/auth/actor.js';
+import { Tokens } from '../../engine/container.js';
+import { readFromChoices, reportReader, type ReadFrom, type ReportReader } from '../../engine/db/read-replica.js';
 import { SUPPORTED_CURRENCIES } from '../../engine/money/index.js';
 import { balanceSheetDocument, loadBalanceSheet } from '../../engine/reports/balance-sheet.js';
 import { cashFlowDocument, loadCashFlow } from '../../engine/reports/cash-flow.js';
@@ -26,9 +28,22 @@ export type ReportFormat = (typeof reportFormats)[number];
 const formatQuery = { format: { type: 'string', enum: [...reportFormats], default: 'json', description: 'json (default), csv (RFC 4180) or pdf' } } as const;
 const currencyQuery = { currency: { type: 'string', enum: [...SUPPORTED_CURRENCIES], description: "Report in this currency (default: the entity's base currency)" } } as const;
 const periodQuery = { from: isoDate, to: isoDate } as const;
+/** On every report and export route: where it reads (see engine/db/read-replica.ts). */
+export const readFromQuery = {
+  readFrom: {
+    type: 'string',
+    enum: [...readFromChoices],
+    default: 'replica',
+    description: 'replica (default): the read replica when the server has one (DATABASE_READ_URL), which may be a moment behind the latest write; primary: the primary database, e.g. for a report right after a write',
+  },
+} as const;
 const compareQuery = { compare: { type: 'string', enum: ['previous', 'last_year'], description: 'Add a comparison column: the previous period of the same length, or the same period last year' } } as const;
 
-interface PeriodParams {
+interface ReadParams {
+  readFrom: ReadFrom;
+}
+
+interface PeriodParams extends ReadParams {
   from?: string;
   to?: string;
   format: ReportFormat;
@@ -59,16 +74,23 @@ async function householdName(db: Knex, actor: Actor): Promise<string> {
   return ((await db('households').where({ id: actor.householdId }).first('name')) as { name: string } | undefined)?.name ?? 'Household';
 }
 
-export function reportRoutes(routes: RouteRegistry, _container: DependencyContainer): void {
-  routes.add<unknown, { asOf?: string; format: ReportFormat; currency?: string }>({
+/** The report and export routes' reader: the replica with DATABASE_READ_URL, else the primary. */
+export function reportReaderOf(container: DependencyContainer): ReportReader {
+  return reportReader(container.resolve(Tokens.Database), container.resolve(Tokens.Config).databaseReadUrl);
+}
+
+export function reportRoutes(routes: RouteRegistry, container: DependencyContainer): void {
+  const reader = reportReaderOf(container);
+  routes.add<unknown, ReadParams & { asOf?: string; format: ReportFormat; currency?: string }>({
     method: 'get',
     path: '/reports/net-worth',
     tag: 'Reports',
     summary: 'Consolidated net worth and balance sheet of the household, intercompany balances eliminated',
     auth: true,
-    query: { asOf: isoDate, ...formatQuery, ...currencyQuery },
+    query: { asOf: isoDate, ...formatQuery, ...currencyQuery, ...readFromQuery },
     success: downloads,
-    handler: async ({ db, actor, query }) => {
+    handler: async ({ actor, query }) => {
+      const db = reader(query.readFrom);
       const asOf = query.asOf ?? todayIso();
       const report = await loadNetWorth(db, actor, asOf, query.currency);
       const name = await householdName(db, actor);
@@ -82,9 +104,10 @@ export function reportRoutes(routes: RouteRegistry, _container: DependencyContai
     summary: 'Net worth over time: per entity and consolidated, at the end of each interval',
     description: 'Points at the end of each day, week (ending Sunday), month, quarter or year from `from` to `to`, the last one on `to`; at most 400 points.',
     auth: true,
-    query: { ...periodQuery, interval: { type: 'string', enum: [...intervals], default: 'month' }, ...formatQuery, ...currencyQuery },
+    query: { ...periodQuery, interval: { type: 'string', enum: [...intervals], default: 'month' }, ...formatQuery, ...currencyQuery, ...readFromQuery },
     success: downloads,
-    handler: async ({ db, actor, query }) => {
+    handler: async ({ actor, query }) => {
+      const db = reader(query.readFrom);
       const period = periodOf(query);
       const history = await loadNetWorthHistory(db, actor, { ...period, interval: query.interval, ...(query.currency ? { currency: query.currency } : {}) });
       const name = await householdName(db, actor);
@@ -106,9 +129,10 @@ export function reportRoutes(routes: RouteRegistry, _container: DependencyContai
       summary: statement.summary,
       description: 'Period defaults to the year to date. `format=csv|pdf` downloads the same report.',
       auth: true,
-      query: { ...periodQuery, ...(statement.compare ? compareQuery : {}), ...formatQuery, ...currencyQuery },
+      query: { ...periodQuery, ...(statement.compare ? compareQuery : {}), ...formatQuery, ...currencyQuery, ...readFromQuery },
       success: downloads,
-      handler: async ({ db, actor, params, query }) => {
+      handler: async ({ actor, params, query }) => {
+        const db = reader(query.readFrom);
         const period = periodOf(query);
         const report = await (statement.load as (db: Knex, actor: Actor, entityId: string, query: object) => Promise<{ entity: { slug: string } }>)(db, actor, params.entityId!, {
           ...period,
@@ -126,9 +150,10 @@ export function reportRoutes(routes: RouteRegistry, _container: DependencyContai
     summary: 'General ledger: every posting of the period per account, with running balances',
     description: 'At most 20,000 postings per report: narrow the period or pass `accountId` for more.',
     auth: true,
-    query: { ...periodQuery, accountId: uuid, ...formatQuery, ...currencyQuery },
+    query: { ...periodQuery, accountId: uuid, ...formatQuery, ...currencyQuery, ...readFromQuery },
     success: downloads,
-    handler: async ({ db, actor, params, query }) => {
+    handler: async ({ actor, params, query }) => {
+      const db = reader(query.readFrom);
       const period = periodOf(query);
       const report = await loadGeneralLedger(db, actor, params.entityId!, { ...period, ...(query.accountId ? { accountId: query.accountId } : {}), ...(query.currency ? { currency: query.currency } : {}) });
       return respond(query.format, report, () => generalLedgerDocument(report), fileStem('general-ledger', report.entity.slug, period.from, period.to));
@@ -140,23 +165,25 @@ export function reportRoutes(routes: RouteRegistry, _container: DependencyContai
     tag: 'Reports',
     summary: "Inter-entity audit of an LLC: every transfer with its paper trail, balances on both sides, capital roll-forward, commingling flags",
     auth: true,
-    query: { ...periodQuery, dormantLoanMonths: { type: 'integer', minimum: 1, maximum: 120, default: defaultDormantLoanMonths, description: 'Flag a member loan with no repayment for this many months' }, ...formatQuery },
+    query: { ...periodQuery, dormantLoanMonths: { type: 'integer', minimum: 1, maximum: 120, default: defaultDormantLoanMonths, description: 'Flag a member loan with no repayment for this many months' }, ...formatQuery, ...readFromQuery },
     success: downloads,
-    handler: async ({ db, actor, params, query }) => {
+    handler: async ({ actor, params, query }) => {
+      const db = reader(query.readFrom);
       const period = periodOf(query);
       const report = await loadInterEntityAudit(db, actor, params.entityId!, { ...period, ...(query.dormantLoanMonths ? { dormantLoanMonths: query.dormantLoanMonths } : {}) });
       return respond(query.format, report, () => interEntityAuditDocument(report), fileStem('inter-entity-audit', report.entity.slug, period.from, period.to));
     },
   });
-  routes.add<unknown, { year?: number; format: ReportFormat }>({
+  routes.add<unknown, ReadParams & { year?: number; format: ReportFormat }>({
     method: 'get',
     path: '/entities/:entityId/reports/schedule-c',
     tag: 'Reports',
     summary: "The LLC's profit and loss on Schedule C lines for a year, with the year's contributions and draws",
     auth: true,
-    query: { year: { type: 'integer', minimum: 1900, maximum: 2999, description: 'Calendar year (default: this year)' }, ...formatQuery },
+    query: { year: { type: 'integer', minimum: 1900, maximum: 2999, description: 'Calendar year (default: this year)' }, ...formatQuery, ...readFromQuery },
     success: downloads,
-    handler: async ({ db, actor, params, query }) => {
+    handler: async ({ actor, params, query }) => {
+      const db = reader(query.readFrom);
       const year = query.year ?? Number(todayIso().slice(0, 4));
       const report = await loadScheduleC(db, actor, params.entityId!, year);
       return respond(query.format, report, () => scheduleCDocument(report), fileStem('schedule-c', report.entity.slug, String(year)));

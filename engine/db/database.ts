@@ -41,7 +41,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return database;
 }
 
-function knexConfig(connectionString: string, options: DatabaseOptions): Knex.Config {
+/** Exported for the read replica's pool (read-replica.ts), so both pools are configured alike. */
+export function knexConfig(connectionString: string, options: DatabaseOptions): Knex.Config {
   return {
     client: 'pg',
     connection: { connectionString },
