@@ -4,6 +4,7 @@ import { buildContainer, disposeContainer, Tokens } from '../engine/container.js
 import { schedulePruneJob } from '../engine/idempotency/prune.js';
 import { FlowScheduler } from '../engine/scheduler/flow-scheduler.js';
 import { openDatabase } from '../engine/db/database.js';
+import { closeReadReplica } from '../engine/db/read-replica.js';
 import { seedDemoIfEmpty } from '../engine/demo/demo-household.js';
 import { logRedactPaths } from '../engine/security/index.js';
 import { createApp } from './app.js';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    server.close(() => void disposeContainer(container).then(() => plaidSandbox?.close()).then(() => database.close()).then(() => process.exit(0)));
+    server.close(() => void disposeContainer(container).then(() => plaidSandbox?.close()).then(() => closeReadReplica(database)).then(() => database.close()).then(() => process.exit(0)));
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));

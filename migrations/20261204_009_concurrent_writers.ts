@@ -265,6 +265,20 @@ export async function up(knex: Knex): Promise<void> {
     end
     $fn$;
 
+    -- The audit chain: take the household's chain lock and read the chain's last hash in one
+    -- round trip. A VOLATILE function's statements each take a fresh snapshot, so the read after
+    -- the lock sees the row the previous holder appended (one statement doing both would not).
+    create function sluice_audit_chain_head(household uuid) returns text
+    language plpgsql volatile as $fn$
+    declare
+      last_hash text;
+    begin
+      perform pg_advisory_xact_lock(hashtextextended('audit:' || household::text, 0));
+      select hash into last_hash from audit_log where household_id = household order by id desc limit 1;
+      return last_hash;
+    end
+    $fn$;
+
     -- Flow runs move forward only --------------------------------------------------------
     create function sluice_guard_flow_run_status() returns trigger
     language plpgsql as $fn$
@@ -322,6 +336,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
+    drop function sluice_audit_chain_head(uuid);
     drop trigger idempotency_keys_no_truncate on idempotency_keys;
     drop trigger idempotency_keys_write_once on idempotency_keys;
     drop function sluice_guard_idempotency_key();

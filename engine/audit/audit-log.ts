@@ -97,11 +97,7 @@ export class AuditLog {
   }
 
   private async appendChain(trx: Knex.Transaction, householdId: string, events: readonly AuditEvent[]) {
-    await lockChain(trx, householdId);
-    // A statement of its own, after the lock: in READ COMMITTED it sees the row a writer that
-    // held the lock before us appended (a subquery in the locking statement would not).
-    const last = await trx('audit_log').where({ household_id: householdId }).orderBy('id', 'desc').first('hash');
-    let prevHash: string | null = last?.hash ?? null;
+    let prevHash = await lockChain(trx, householdId);
     const occurredAt = new Date();
     const rows = events.map((event) => {
       const content = {
@@ -152,12 +148,15 @@ export class AuditLog {
 }
 
 /**
- * A transaction-scoped advisory lock, not a row lock: locking the household row (as before)
- * conflicted with the KEY SHARE locks every foreign key to households takes (idempotency keys,
- * audit rows, transfers), and writers that held one waited for each other's in a cycle.
+ * Takes the household's chain lock and returns the chain's last hash (migration 009's
+ * `sluice_audit_chain_head`: lock, then read with a fresh snapshot, in one round trip). The
+ * lock is a transaction-scoped advisory lock, not a row lock: locking the household row (as
+ * before) conflicted with the KEY SHARE locks every foreign key to households takes, and
+ * writers that held one waited for each other's in a cycle.
  */
-async function lockChain(trx: Knex.Transaction, householdId: string): Promise<void> {
-  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`audit:${householdId}`]);
+async function lockChain(trx: Knex.Transaction, householdId: string): Promise<string | null> {
+  const result = await trx.raw('select sluice_audit_chain_head(?) as hash', [householdId]);
+  return result.rows[0].hash ?? null;
 }
 
 function serialiseJsonColumns<T extends { before: unknown; after: unknown }>(row: T) {

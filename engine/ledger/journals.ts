@@ -104,10 +104,24 @@ export interface JournalBatchView {
   totals: { currency: string; debits: string }[];
 }
 
-async function accountsById(trx: Knex.Transaction, entityId: string, ids: readonly string[]): Promise<Map<string, AccountRow>> {
+/**
+ * The caller's entity (404 if it is not in the household) and those of `ids` that are its
+ * accounts, in one round trip: writes run this inside their transaction, so it counts.
+ */
+async function entityWithAccounts(trx: Knex.Transaction, actor: Actor, entityId: string, ids: readonly string[]): Promise<{ entity: { id: string }; accounts: Map<string, AccountRow> }> {
+  if (!isUuid(entityId)) throw new NotFound('entity', entityId);
   const wanted = [...new Set(ids.filter(isUuid))];
-  const rows = wanted.length === 0 ? [] : await trx<AccountRow>('accounts').where({ entity_id: entityId }).whereIn('id', wanted);
-  return new Map(rows.map((account) => [account.id, account]));
+  const rows: (AccountRow & { scoped_entity_id: string })[] = await trx('entities as e')
+    .leftJoin('accounts as a', (join) => {
+      join.on('a.entity_id', '=', 'e.id');
+      if (wanted.length > 0) join.andOnIn('a.id', wanted);
+      else join.andOn(trx.raw('false'));
+    })
+    .where({ 'e.id': entityId, 'e.household_id': actor.householdId })
+    .select('a.*', 'e.id as scoped_entity_id');
+  if (rows.length === 0) throw new NotFound('entity', entityId);
+  const accounts = rows.filter((row) => row.id !== null).map(({ scoped_entity_id: _entity, ...account }) => account as AccountRow);
+  return { entity: { id: rows[0]!.scoped_entity_id }, accounts: new Map(accounts.map((account) => [account.id, account])) };
 }
 
 /** A request checked and turned into a draft; every problem is a RuleViolation naming its field. */
@@ -171,8 +185,7 @@ export class JournalService {
 
   /** Posts one manual journal (a transaction, possibly split over several categories). */
   async post(actor: Actor, entityId: string, request: JournalRequest, trx: Knex.Transaction): Promise<JournalView> {
-    const entity = await findEntity(trx, actor, entityId);
-    const accounts = await accountsById(trx, entity.id, request.postings.map((posting) => posting.accountId));
+    const { entity, accounts } = await entityWithAccounts(trx, actor, entityId, request.postings.map((posting) => posting.accountId));
     const draft = draftJournal(request, entity.id, accounts, actor, 'manual');
     const [written] = await insertJournals(trx, [draft]);
     // Built from what was written, not read back: the accounts' rows are locked from the
@@ -192,8 +205,7 @@ export class JournalService {
     if (requests.length > maxJournalsPerBatch) {
       throw new RuleViolation(`a batch holds at most ${maxJournalsPerBatch} journals`, [{ field: '/journals', message: `send at most ${maxJournalsPerBatch} journals per request`, code: 'batch_too_large' }]);
     }
-    const entity = await findEntity(trx, actor, entityId);
-    const accounts = await accountsById(trx, entity.id, requests.flatMap((request) => request.postings.map((posting) => posting.accountId)));
+    const { entity, accounts } = await entityWithAccounts(trx, actor, entityId, requests.flatMap((request) => request.postings.map((posting) => posting.accountId)));
     const drafts: JournalDraft[] = [];
     const problems: FieldProblem[] = [];
     const invalid: number[] = [];
