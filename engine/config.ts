@@ -27,6 +27,11 @@ export interface AppConfig {
   schedulerName: string;
   /** How often Agenda polls for due jobs (notifications wake it sooner on PostgreSQL). */
   schedulerPollMs: number;
+  /**
+   * How long an occurrence job's lock survives without its worker touching it: the time before
+   * another worker takes over the job of a worker that died. Unset: the scheduler's default.
+   */
+  schedulerLockMs?: number;
   /** Plaid (or the local sandbox), access-token encryption keys, the daily bank sync. */
   banking: BankingConfig;
 }
@@ -73,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runScheduler: env.SLUICE_SCHEDULER !== 'false',
     schedulerName: env.SLUICE_WORKER_NAME ?? `sluice-${process.pid}`,
     schedulerPollMs: positiveInt(env.SLUICE_SCHEDULER_POLL_MS, 1_000, 'SLUICE_SCHEDULER_POLL_MS'),
+    schedulerLockMs: positiveInt(env.SLUICE_SCHEDULER_LOCK_MS, 10_000, 'SLUICE_SCHEDULER_LOCK_MS'),
     banking: loadBankingConfig(env, dataDir, positiveInt(env.PORT, 3000, 'PORT')),
   };
 }

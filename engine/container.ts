@@ -15,7 +15,7 @@ import { TokenService } from './security/index.js';
 import { FlowService } from './flows/flow-service.js';
 import { FlowRunner } from './flows/runner.js';
 import { createAgenda, type AgendaHandle } from './scheduler/agenda-factory.js';
-import { FlowScheduler } from './scheduler/flow-scheduler.js';
+import { defaultSchedulerOptions, FlowScheduler } from './scheduler/flow-scheduler.js';
 import { registerBanking } from './banking/banking-container.js';
 
 /** Injection tokens for what is not a class of ours (or needs configuration to build). */
@@ -62,7 +62,8 @@ export function buildContainer(config: AppConfig, database: Database, logger: Lo
   let agenda: AgendaHandle | undefined;
   container.register(Tokens.Agenda, { useFactory: () => (agenda ??= createAgenda(database, { name: config.schedulerName, processEveryMs: config.schedulerPollMs })) });
   singleton(FlowScheduler, (c) => {
-    const scheduler = new FlowScheduler(c.resolve(Tokens.Knex), c.resolve(Tokens.Agenda).agenda, c.resolve(FlowRunner), c.resolve(Tokens.Logger));
+    const options = { ...defaultSchedulerOptions, ...(config.schedulerLockMs ? { lockLifetimeMs: config.schedulerLockMs } : {}) };
+    const scheduler = new FlowScheduler(c.resolve(Tokens.Knex), c.resolve(Tokens.Agenda).agenda, c.resolve(FlowRunner), c.resolve(Tokens.Logger), options);
     scheduler.define();
     return scheduler;
   });

@@ -8,6 +8,7 @@ import { findFlow, loadVersion } from '../flows/flow-service.js';
 import type { FlowGraph } from '../flows/graph.js';
 import { nextOccurrences, type EventData, type ScheduleData } from '../flows/nodes/triggers.js';
 import { FlowRunner, type RunView } from '../flows/runner.js';
+import { agendaTable, ensureOccurrenceIndex, lockNextWhenDone } from './agenda-factory.js';
 import { eventFires, type LedgerEvent } from './event-matching.js';
 import { accountSnapshots } from '../flows/context.js';
 import { validateFlow } from '../flows/validate.js';
@@ -16,6 +17,7 @@ import { formatMinor } from '../money/index.js';
 export const jobNames = {
   occurrence: 'flow-occurrence',
   ledgerEvents: 'ledger-events',
+  scheduleRepair: 'flow-schedule-repair',
 } as const;
 
 export interface SchedulerOptions {
@@ -29,9 +31,37 @@ export interface SchedulerOptions {
   eventPollMs: number;
   /** An event whose runs keep failing for passing reasons is given up (with an alert) after this many tries. */
   maxEventAttempts: number;
+  /**
+   * How long an occurrence job's lock lasts without news from its worker, which touches it
+   * every `lockTouchesPerLifetime`-th of this while it works: only a dead (or frozen) worker's
+   * lock runs out, and another worker takes its job over this long after, whatever the cron period.
+   */
+  lockLifetimeMs: number;
+  /** Occurrence jobs one worker runs at once — and locks at once, leaving other due jobs to other workers. */
+  occurrenceConcurrency: number;
+  /** Most occurrences one job handles: a longer backlog (a long outage) continues in the next job. */
+  maxOccurrencesPerJob: number;
+  /** How often a worker looks for enabled schedules whose chain of occurrence jobs broke off. */
+  repairEveryMs: number;
 }
 
-export const defaultSchedulerOptions: SchedulerOptions = { missedAfterMs: 10 * 60_000, maxChainDepth: 5, eventBatchSize: 200, eventPollMs: 2_000, maxEventAttempts: 10 };
+export const defaultSchedulerOptions: SchedulerOptions = {
+  missedAfterMs: 10 * 60_000,
+  maxChainDepth: 5,
+  eventBatchSize: 200,
+  eventPollMs: 2_000,
+  maxEventAttempts: 10,
+  lockLifetimeMs: 10_000,
+  occurrenceConcurrency: 4,
+  maxOccurrencesPerJob: 50,
+  repairEveryMs: 5 * 60_000,
+};
+
+/** Touches per lock lifetime: two may be late (a slow database, a busy event loop) before the lock runs out. */
+const lockTouchesPerLifetime = 3;
+
+/** Schedule triggers kept per process (flow versions are immutable, so an entry never goes stale). */
+const triggerCacheSize = 10_000;
 
 interface OccurrenceData {
   flowId: string;
@@ -52,12 +82,57 @@ function eventTrigger(graph: FlowGraph): EventData | undefined {
 
 export const occurrenceKey = (occurrence: string) => `schedule:${occurrence}`;
 
+/** An enabled flow's schedule, as the occurrence handler needs it. */
+interface ActiveSchedule {
+  flowId: string;
+  actor: Actor;
+  trigger: ScheduleData;
+  /** Owed occurrences lie after this (flows.schedule_from); undefined for flows enabled before it was kept. */
+  from: Date | undefined;
+}
+
+const later = (a: Date, b: Date | undefined) => (b && b.getTime() > a.getTime() ? b : a);
+
 /**
- * Owns time: cron occurrences as Agenda jobs (one job per next occurrence, so a restart or a
- * second worker finds exactly the due ones) and the ledger-event dispatcher. Exactly-once comes
- * from the run's idempotency key (flow id, occurrence), not from Agenda's locks alone.
+ * The occurrence that follows `after` on the flow's schedule: the cron occurrence after it, or,
+ * for an instant before the schedule took effect, the first one after that.
+ */
+function successor(schedule: ActiveSchedule, after: Date): Date {
+  return nextOccurrences(schedule.trigger.cron, schedule.trigger.timezone, later(after, schedule.from), 1)[0]!;
+}
+
+const failedTransiently = (run: RunView) => run.status === 'failed' && run.error?.permanent === false;
+
+/**
+ * Touches the job's lock every `lifetimeMs / lockTouchesPerLifetime` until the returned stop is
+ * awaited. Stop waits for a touch in flight: a touch landing after Agenda marked the job done
+ * would lock the finished job again, and it would run again when that lock ran out.
+ */
+function keepLockAlive(job: Job<OccurrenceData>, lifetimeMs: number, logger: Logger): () => Promise<void> {
+  // A job handed in directly (tests, tools) was never locked.
+  if (!job.attrs._id) return async () => undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    inFlight = job.touch().catch((error: unknown) => logger.warn({ err: error, jobId: String(job.attrs._id) }, 'could not extend an occurrence job lock'));
+  }, lifetimeMs / lockTouchesPerLifetime);
+  return async () => {
+    clearInterval(timer);
+    await inFlight;
+  };
+}
+
+/**
+ * Owns time: cron occurrences as Agenda jobs and the ledger-event dispatcher. An occurrence job
+ * handles its occurrence, then the ones after it that are already due (a backlog), at most
+ * `maxOccurrencesPerJob`, and leaves the next one as a job — so every occurrence after the
+ * schedule took effect gets exactly one run (committed, failed or skipped with its reason),
+ * whoever dies when. Exactly-once comes from the run's idempotency key (flow id, occurrence),
+ * not from Agenda's locks alone: a job redelivered after its worker died finds the runs it made.
  */
 export class FlowScheduler {
+  /** `${flowId}:${version}` → its schedule trigger (null: the version has none). */
+  private readonly triggers = new Map<string, ScheduleData | null>();
+
   constructor(
     private readonly db: Knex,
     private readonly agenda: Agenda,
@@ -68,17 +143,26 @@ export class FlowScheduler {
 
   /** Registers the job handlers. Call before start(); API-only processes define but never start. */
   define(): void {
+    const concurrency = this.options.occurrenceConcurrency;
     this.agenda.define<OccurrenceData>(jobNames.occurrence, (job) => this.handleOccurrence(job), {
-      concurrency: 4,
+      concurrency,
+      // Lock no more than can run: the other due jobs stay free for other workers, and a worker
+      // that dies strands only the jobs it was running (until their short locks run out).
+      lockLimit: concurrency,
+      lockLifetime: this.options.lockLifetimeMs,
       backoff: exponential({ delay: 1_000, maxRetries: 5, factor: 2 }),
     });
+    lockNextWhenDone(this.agenda, jobNames.occurrence);
     this.agenda.define(jobNames.ledgerEvents, () => this.dispatchLedgerEvents().then(() => undefined), { concurrency: 1 });
+    this.agenda.define(jobNames.scheduleRepair, () => this.repairSchedules().then(() => undefined), { concurrency: 1 });
   }
 
   async start(): Promise<void> {
     await this.agenda.start();
+    await ensureOccurrenceIndex(this.db, jobNames.occurrence);
     await this.agenda.every(this.options.eventPollMs, jobNames.ledgerEvents, {}, { skipImmediate: false });
-    await this.ensureOccurrenceJobs();
+    await this.repairSchedules();
+    await this.agenda.every(this.options.repairEveryMs, jobNames.scheduleRepair, {}, { skipImmediate: true });
   }
 
   /** Turns a flow on: a schedule gets its next occurrence job; an event flow starts listening. */
@@ -90,9 +174,15 @@ export class FlowScheduler {
     if (graph.nodes.some((node) => node.type === 'trigger.manual')) {
       throw new RuleViolation('a flow with a manual trigger runs when you press Run; give it a schedule or an event trigger to enable it', [], 'manual_trigger');
     }
-    await this.db('flows').where({ id: flow.id }).update({ enabled: true, enabled_by: actor.userId, enabled_at: new Date() });
-    const next = await this.scheduleNext(flow.id, graph, new Date());
-    return { enabled: true, nextOccurrence: next?.toISOString() ?? null };
+    const now = new Date();
+    // Enabling an enabled flow again keeps what it still owes (a backlog is not written off).
+    const scheduleFrom = this.db.raw('case when enabled and schedule_from is not null then schedule_from else ?::timestamptz end', [now]);
+    await this.db('flows').where({ id: flow.id }).update({ enabled: true, enabled_by: actor.userId, enabled_at: now, schedule_from: scheduleFrom });
+    const trigger = scheduleTrigger(graph);
+    if (!trigger) return { enabled: true, nextOccurrence: null };
+    const [next] = nextOccurrences(trigger.cron, trigger.timezone, now, 1);
+    await this.scheduleOccurrence(flow.id, next!);
+    return { enabled: true, nextOccurrence: next!.toISOString() };
   }
 
   async disable(actor: Actor, flowId: string): Promise<{ enabled: false }> {
@@ -102,59 +192,140 @@ export class FlowScheduler {
     return { enabled: false };
   }
 
-  /** After an edit: pending occurrences follow the new schedule. */
+  /** After an edit: pending occurrences follow the new schedule, which takes effect now. */
   async reschedule(flowId: string): Promise<void> {
     await this.agenda.cancel({ name: jobNames.occurrence, data: { flowId } });
     const flow = await this.db('flows').where({ id: flowId }).first('enabled', 'current_version', 'archived_at');
     if (!flow?.enabled || flow.archived_at) return;
-    const { graph } = await loadVersion(this.db, flowId, flow.current_version);
-    await this.scheduleNext(flowId, graph, new Date());
-  }
-
-  /** Enabled schedule flows without a pending job get one (first start, or after a crash). */
-  private async ensureOccurrenceJobs(): Promise<void> {
-    const flows = await this.db('flows').where({ enabled: true, trigger_type: 'trigger.schedule' }).whereNull('archived_at').select('id', 'current_version');
-    for (const flow of flows) {
-      const pending = await this.agenda.queryJobs({ name: jobNames.occurrence, data: { flowId: flow.id }, limit: 1 });
-      if (pending.jobs.length > 0) continue;
-      const { graph } = await loadVersion(this.db, flow.id, flow.current_version);
-      await this.scheduleNext(flow.id, graph, new Date());
-    }
-  }
-
-  private async scheduleNext(flowId: string, graph: FlowGraph, after: Date): Promise<Date | undefined> {
-    const trigger = scheduleTrigger(graph);
-    if (!trigger) return undefined;
-    const [next] = nextOccurrences(trigger.cron, trigger.timezone, after, 1);
-    const data: OccurrenceData = { flowId, occurrence: next!.toISOString() };
-    const job = this.agenda.create(jobNames.occurrence, data);
-    job.schedule(next!);
-    job.unique({ 'data.flowId': flowId, 'data.occurrence': data.occurrence }, { insertOnly: true });
-    await job.save();
-    return next;
+    const now = new Date();
+    await this.db('flows').where({ id: flowId }).update({ schedule_from: now });
+    const trigger = await this.triggerOf(flowId, flow.current_version);
+    if (!trigger) return;
+    await this.scheduleOccurrence(flowId, nextOccurrences(trigger.cron, trigger.timezone, now, 1)[0]!);
   }
 
   /**
-   * One occurrence: run it (or skip it, if it was missed and the flow says so), then schedule
-   * the next occurrence after *now* — so a long outage yields one catch-up run, not a burst.
+   * Enabled schedules without a live occurrence job (none pending, none locked) get one again,
+   * resumed from the runs table: the occurrence after the last one that has a run (or after the
+   * schedule took effect). A chain breaks off only if a job fails for good before it scheduled
+   * its successor (say, a database that refused every retry); nothing owed is skipped.
+   */
+  async repairSchedules(): Promise<number> {
+    const broken: { id: string }[] = await this.db('flows as f')
+      .where({ 'f.enabled': true, 'f.trigger_type': 'trigger.schedule' })
+      .whereNull('f.archived_at')
+      .whereNotExists((live) =>
+        live
+          .select(1)
+          .from(`${agendaTable} as j`)
+          .where('j.name', jobNames.occurrence)
+          .whereRaw(`j.data->>'flowId' = f.id::text`)
+          .andWhere((state) => state.whereNotNull('j.next_run_at').orWhereNotNull('j.locked_at')),
+      )
+      .select('f.id');
+    for (const { id } of broken) {
+      const schedule = await this.loadSchedule(id);
+      if (!schedule) continue;
+      const resumeAt = successor(schedule, (await this.lastOccurrenceRun(id)) ?? schedule.from ?? new Date());
+      // A dead job of that occurrence (its retries ran out) would make the insert-only save a no-op.
+      await this.agenda.cancel({ name: jobNames.occurrence, data: { flowId: id, occurrence: resumeAt.toISOString() } });
+      await this.scheduleOccurrence(id, resumeAt);
+      this.logger.warn({ flowId: id, resumeAt: resumeAt.toISOString() }, 'resumed a scheduled flow whose occurrence jobs had stopped');
+    }
+    return broken.length;
+  }
+
+  /** The latest occurrence of the flow that has a run (keys are `schedule:<ISO instant>`, which sort by time). */
+  private async lastOccurrenceRun(flowId: string): Promise<Date | undefined> {
+    const row = await this.db('flow_runs')
+      .where({ flow_id: flowId })
+      .andWhere('idempotency_key', 'like', 'schedule:%')
+      .andWhereRaw(`trigger->>'type' = 'schedule'`)
+      .orderBy('idempotency_key', 'desc')
+      .first('idempotency_key');
+    const instant = row ? Date.parse((row.idempotency_key as string).slice('schedule:'.length)) : Number.NaN;
+    return Number.isNaN(instant) ? undefined : new Date(instant);
+  }
+
+  /** Saves the job for one occurrence unless it exists (a redelivered job, a second worker). */
+  private async scheduleOccurrence(flowId: string, occurrence: Date): Promise<void> {
+    const data: OccurrenceData = { flowId, occurrence: occurrence.toISOString() };
+    const job = this.agenda.create(jobNames.occurrence, data);
+    job.schedule(occurrence);
+    job.unique({ 'data.flowId': flowId, 'data.occurrence': data.occurrence }, { insertOnly: true });
+    await job.save();
+  }
+
+  /** The flow, if it is enabled with a schedule; its trigger from the per-process version cache. */
+  private async loadSchedule(flowId: string): Promise<ActiveSchedule | undefined> {
+    const flow = await this.db('flows').where({ id: flowId }).first('household_id', 'enabled', 'enabled_by', 'archived_at', 'current_version', 'schedule_from');
+    if (!flow || !flow.enabled || flow.archived_at) return undefined;
+    const trigger = await this.triggerOf(flowId, flow.current_version);
+    if (!trigger) return undefined;
+    return { flowId, actor: { userId: flow.enabled_by, householdId: flow.household_id }, trigger, from: flow.schedule_from ? new Date(flow.schedule_from) : undefined };
+  }
+
+  private async triggerOf(flowId: string, version: number): Promise<ScheduleData | undefined> {
+    const key = `${flowId}:${version}`;
+    if (!this.triggers.has(key)) {
+      const { graph } = await loadVersion(this.db, flowId, version);
+      // Oldest first out: Map iteration follows insertion order.
+      if (this.triggers.size >= triggerCacheSize) this.triggers.delete(this.triggers.keys().next().value!);
+      this.triggers.set(key, scheduleTrigger(graph) ?? null);
+    }
+    return this.triggers.get(key) ?? undefined;
+  }
+
+  /**
+   * One occurrence job: its occurrence, then — while the next occurrence is already due and
+   * fewer than `maxOccurrencesPerJob` are done — the next; then the next occurrence as a job
+   * (due now if the backlog goes on). A retry handles only its own occurrence: the rest of its
+   * backlog went to the job scheduled when it first failed.
    */
   async handleOccurrence(job: Job<OccurrenceData>): Promise<void> {
-    const { flowId, occurrence } = job.attrs.data;
-    const flow = await this.db('flows').where({ id: flowId }).first();
-    if (!flow || !flow.enabled || flow.archived_at) return;
-    const { graph } = await loadVersion(this.db, flowId, flow.current_version);
-    const trigger = scheduleTrigger(graph);
-    if (!trigger) return;
-    const actor: Actor = { userId: flow.enabled_by, householdId: flow.household_id };
-    const lateMs = Date.now() - Date.parse(occurrence);
-    let run: RunView;
-    if (lateMs > this.options.missedAfterMs && (trigger.missed ?? 'catch_up') === 'skip') {
-      run = await this.runner.recordSkipped(actor, flowId, occurrenceKey(occurrence), { type: 'schedule', occurredAt: occurrence }, `missed while Sluice was not running (${Math.round(lateMs / 60_000)} min late); this flow skips missed occurrences`);
-    } else {
-      run = await this.runner.run(actor, flowId, { idempotencyKey: occurrenceKey(occurrence), trigger: { type: 'schedule', occurredAt: occurrence }, createdBy: null });
+    const schedule = await this.loadSchedule(job.attrs.data.flowId);
+    if (!schedule) return;
+    const limit = job.attrs.failCount ? 1 : this.options.maxOccurrencesPerJob;
+    const stopTouching = keepLockAlive(job, this.options.lockLifetimeMs, this.logger);
+    let failure: string | undefined;
+    try {
+      failure = await this.handleBacklog(schedule, new Date(job.attrs.data.occurrence), limit);
+    } finally {
+      await stopTouching();
     }
-    await this.scheduleNext(flowId, graph, new Date(Math.max(Date.now(), Date.parse(occurrence))));
-    if (run.status === 'failed' && run.error?.permanent === false) throw new TransientRunFailure(run.error.message);
+    if (failure) throw new TransientRunFailure(failure);
+  }
+
+  /** Handles occurrences from `first` on; returns the message of a passing failure of `first` (Agenda retries the job). */
+  private async handleBacklog(schedule: ActiveSchedule, first: Date, limit: number): Promise<string | undefined> {
+    let occurrence = first;
+    for (let handled = 1; ; handled += 1) {
+      const run = await this.handleOne(schedule, occurrence);
+      if (failedTransiently(run) && handled > 1) {
+        // A later occurrence of the backlog failed for a passing reason: it becomes the next job,
+        // whose own retries go through Agenda's backoff.
+        await this.scheduleOccurrence(schedule.flowId, occurrence);
+        return undefined;
+      }
+      const next = successor(schedule, occurrence);
+      if (failedTransiently(run) || handled >= limit || next.getTime() > Date.now()) {
+        await this.scheduleOccurrence(schedule.flowId, next);
+        return failedTransiently(run) ? run.error!.message : undefined;
+      }
+      occurrence = next;
+    }
+  }
+
+  /** Runs one occurrence under its key, or records it skipped if it was missed and the flow says so. */
+  private async handleOne(schedule: ActiveSchedule, occurrence: Date): Promise<RunView> {
+    const iso = occurrence.toISOString();
+    const trigger = { type: 'schedule' as const, occurredAt: iso };
+    const lateMs = Date.now() - occurrence.getTime();
+    if (lateMs > this.options.missedAfterMs && (schedule.trigger.missed ?? 'catch_up') === 'skip') {
+      const reason = `missed while Sluice was not running (${Math.round(lateMs / 60_000)} min late); this flow skips missed occurrences`;
+      return this.runner.recordSkipped(schedule.actor, schedule.flowId, occurrenceKey(iso), trigger, reason);
+    }
+    return this.runner.run(schedule.actor, schedule.flowId, { idempotencyKey: occurrenceKey(iso), trigger, createdBy: null });
   }
 
   /**

@@ -218,6 +218,8 @@ export interface WorkerProcess {
   /** Resolves once the worker logged "worker started". */
   ready: Promise<void>;
   stop(): Promise<number | null>;
+  /** SIGKILL: the process dies at once, mid-statement, with its locks and transactions as they are. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -269,6 +271,11 @@ export function startWorker(name: string, schema: string, env: Record<string, st
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
@@ -356,7 +363,7 @@ export function minutesBetween(after: Date, until: Date): string[] {
 /**
  * Makes a flow owe its occurrences from `from` on, as if it had been enabled then and nothing
  * had run since: its schedule start moves back and its chain of jobs restarts at the first
- * occurrence after `from` (`first`). Returns that occurrence.
+ * occurrence after `from` (`first`).
  */
 export async function backdateSchedule(t: TestApp, flowId: string, from: Date, first: Date): Promise<void> {
   const knex = t.database.knex;
