@@ -78,7 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runScheduler: env.SLUICE_SCHEDULER !== 'false',
     schedulerName: env.SLUICE_WORKER_NAME ?? `sluice-${process.pid}`,
     schedulerPollMs: positiveInt(env.SLUICE_SCHEDULER_POLL_MS, 1_000, 'SLUICE_SCHEDULER_POLL_MS'),
-    schedulerLockMs: positiveInt(env.SLUICE_SCHEDULER_LOCK_MS, 10_000, 'SLUICE_SCHEDULER_LOCK_MS'),
+    // Unset: the scheduler's own default (defaultSchedulerOptions), kept in one place.
+    ...(env.SLUICE_SCHEDULER_LOCK_MS ? { schedulerLockMs: positiveInt(env.SLUICE_SCHEDULER_LOCK_MS, 0, 'SLUICE_SCHEDULER_LOCK_MS') } : {}),
     banking: loadBankingConfig(env, dataDir, positiveInt(env.PORT, 3000, 'PORT')),
   };
 }

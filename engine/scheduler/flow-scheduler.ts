@@ -105,15 +105,22 @@ const failedTransiently = (run: RunView) => run.status === 'failed' && run.error
 
 /**
  * Touches the job's lock every `lifetimeMs / lockTouchesPerLifetime` until the returned stop is
- * awaited. Stop waits for a touch in flight: a touch landing after Agenda marked the job done
- * would lock the finished job again, and it would run again when that lock ran out.
+ * awaited; a tick while a touch is still in flight is left out (one at a time). Stop waits for
+ * the touch in flight: landing after Agenda marked the job done, it would lock the finished job
+ * again, and the job would run again when that lock ran out.
  */
 function keepLockAlive(job: Job<OccurrenceData>, lifetimeMs: number, logger: Logger): () => Promise<void> {
   // A job handed in directly (tests, tools) was never locked.
   if (!job.attrs._id) return async () => undefined;
-  let inFlight: Promise<void> = Promise.resolve();
+  let inFlight: Promise<void> | undefined;
   const timer = setInterval(() => {
-    inFlight = job.touch().catch((error: unknown) => logger.warn({ err: error, jobId: String(job.attrs._id) }, 'could not extend an occurrence job lock'));
+    if (inFlight) return;
+    inFlight = job
+      .touch()
+      .catch((error: unknown) => logger.warn({ err: error, jobId: String(job.attrs._id) }, 'could not extend an occurrence job lock'))
+      .finally(() => {
+        inFlight = undefined;
+      });
   }, lifetimeMs / lockTouchesPerLifetime);
   return async () => {
     clearInterval(timer);
