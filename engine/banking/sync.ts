@@ -23,6 +23,7 @@ import { addDaysIso, bankJournalDraft, ensureUncategorizedAccount, reversalDraft
 import { defaultRetryPolicy, PlaidFailure, toPlaidFailure, withRetry, type PlaidGateway, type RetryPolicy } from './plaid-gateway.js';
 import { matchPlannedTransfers, plannedTransferWindowDays, unclaimedPlannedPostings } from './reconcile.js';
 import { inTransaction } from '../db/transaction.js';
+import { insertBankTransactions } from './transactions.js';
 
 export interface SyncOptions {
   /** Transactions per /transactions/sync page (Plaid allows 1-500). */
@@ -406,7 +407,7 @@ export class BankSyncService {
     drafts.push(...reversals.values());
     // Journals first: bank rows and revisions refer to them.
     await insertJournals(trx, drafts);
-    for (let start = 0; start < newRows.length; start += 2_000) await trx('bank_transactions').insert(newRows.slice(start, start + 2_000));
+    await insertBankTransactions(trx, newRows);
     for (const update of updates) await trx('bank_transactions').where({ id: update.id }).update({ ...update.values, updated_at: trx.fn.now() });
     for (const entry of toReverse) revisions.push({ ...entry.revision, reversal_journal_id: reversals.get(entry.journalId)!.id });
     for (let start = 0; start < revisions.length; start += 2_000) {

@@ -4,6 +4,7 @@
  * with a revision row saying so.
  */
 import type { Knex } from 'knex';
+import { insertJsonRows, type ColumnTypes } from '../db/json-rows.js';
 import type { Actor } from '../auth/actor.js';
 import { isUuid } from '../auth/actor.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -12,6 +13,32 @@ import { insertJournals } from '../ledger/journal-store.js';
 import type { AccountRow } from '../ledger/types.js';
 import { formatMinor } from '../money/index.js';
 import { bankJournalDraft, reversalDrafts } from './ledger-accounts.js';
+
+/** The columns new bank transaction rows carry (synced rows and imported ones each leave some null). */
+const newBankTransactionColumns: ColumnTypes = {
+  household_id: 'uuid',
+  entity_id: 'uuid',
+  ledger_account_id: 'uuid',
+  source: 'text',
+  bank_account_id: 'uuid',
+  batch_id: 'uuid',
+  external_id: 'text',
+  content_hash: 'text',
+  pending_transaction_id: 'text',
+  status: 'text',
+  date: 'date',
+  amount_minor: 'bigint',
+  currency: 'char(3)',
+  payee: 'text',
+  memo: 'text',
+  category_account_id: 'uuid',
+  journal_id: 'uuid',
+};
+
+/** New bank transaction rows in bulk (a sync or an import of 100,000 rows is a few statements). */
+export async function insertBankTransactions(trx: Knex.Transaction, rows: readonly Record<string, unknown>[]): Promise<void> {
+  await insertJsonRows(trx, 'bank_transactions', newBankTransactionColumns, rows);
+}
 
 export interface BankTransactionView {
   id: string;

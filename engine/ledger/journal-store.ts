@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { jsonInsertSql, type ColumnTypes } from '../db/json-rows.js';
 import { RuleViolation } from '../errors.js';
 import type { IsoDate, JournalSource } from './types.js';
 
@@ -67,8 +68,19 @@ export interface LedgerTables {
 
 const ledgerTables: LedgerTables = { journals: 'journals', postings: 'postings' };
 
-const journalColumns = 'id uuid, entity_id uuid, date date, memo text, payee text, source text, reverses_journal_id uuid, inter_entity_transfer_id uuid, flow_run_id uuid, created_by uuid';
-const postingColumns = 'journal_id uuid, entity_id uuid, date date, account_id uuid, amount_minor bigint, currency char(3), memo text';
+const journalColumns: ColumnTypes = {
+  id: 'uuid',
+  entity_id: 'uuid',
+  date: 'date',
+  memo: 'text',
+  payee: 'text',
+  source: 'text',
+  reverses_journal_id: 'uuid',
+  inter_entity_transfer_id: 'uuid',
+  flow_run_id: 'uuid',
+  created_by: 'uuid',
+};
+const postingColumns: ColumnTypes = { journal_id: 'uuid', entity_id: 'uuid', date: 'date', account_id: 'uuid', amount_minor: 'bigint', currency: 'char(3)', memo: 'text' };
 
 function journalRow(draft: JournalDraft) {
   return {
@@ -98,19 +110,6 @@ function postingRows(draft: JournalDraft) {
   }));
 }
 
-function tableName(table: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`);
-  return table;
-}
-
-const namesOf = (columns: string) => columns.split(', ').map((column) => column.split(' ')[0]).join(', ');
-
-/** An INSERT of the rows in one JSON parameter, in the order given. */
-function insertFromJson(table: string, columns: string, returning: string): string {
-  const names = namesOf(columns);
-  return `insert into ${tableName(table)} (${names}) select ${names} from rows from (json_to_recordset(?::json) as (${columns})) with ordinality as r(${names}, n) order by n returning ${returning}`;
-}
-
 /** What the database assigned to a written journal. */
 export interface WrittenJournal {
   createdAt: Date;
@@ -130,7 +129,7 @@ export async function writeJournalRows(trx: Knex.Transaction, drafts: readonly J
   const postingIds: bigint[] = [];
   if (drafts.length <= journalsPerStatement && postings.length <= postingsPerStatement) {
     const result = await trx.raw(
-      `with j as (${insertFromJson(tables.journals, journalColumns, 'created_at')}), p as (${insertFromJson(tables.postings, postingColumns, 'id')})
+      `with j as (${jsonInsertSql(tables.journals, journalColumns, 'created_at')}), p as (${jsonInsertSql(tables.postings, postingColumns, 'id')})
        select (select min(created_at) from j) as created_at, (select array_agg(id order by id) from p) as ids`,
       [JSON.stringify(drafts.map(journalRow)), JSON.stringify(postings)],
     );
@@ -138,11 +137,11 @@ export async function writeJournalRows(trx: Knex.Transaction, drafts: readonly J
     postingIds.push(...(result.rows[0].ids ?? []).map((id: string | bigint) => BigInt(id)));
   } else {
     for (let start = 0; start < drafts.length; start += journalsPerStatement) {
-      const result = await trx.raw(insertFromJson(tables.journals, journalColumns, 'created_at'), [JSON.stringify(drafts.slice(start, start + journalsPerStatement).map(journalRow))]);
+      const result = await trx.raw(jsonInsertSql(tables.journals, journalColumns, 'created_at'), [JSON.stringify(drafts.slice(start, start + journalsPerStatement).map(journalRow))]);
       createdAt ??= result.rows[0]?.created_at;
     }
     for (let start = 0; start < postings.length; start += postingsPerStatement) {
-      const result = await trx.raw(insertFromJson(tables.postings, postingColumns, 'id'), [JSON.stringify(postings.slice(start, start + postingsPerStatement))]);
+      const result = await trx.raw(jsonInsertSql(tables.postings, postingColumns, 'id'), [JSON.stringify(postings.slice(start, start + postingsPerStatement))]);
       postingIds.push(...result.rows.map((row: { id: bigint }) => row.id));
     }
   }

@@ -17,6 +17,7 @@ import type { AccountRow, EntityRow, IsoDate } from '../../ledger/types.js';
 import { formatMinor } from '../../money/index.js';
 import { addDaysIso, bankJournalDraft, ensureUncategorizedAccount, reversalDrafts } from '../ledger-accounts.js';
 import { matchPlannedTransfers, plannedTransferWindowDays, unclaimedPlannedPostings } from '../reconcile.js';
+import { insertBankTransactions } from '../transactions.js';
 import { parseCsv, sampleCsv, validateCsvMapping, type CsvMapping, type CsvSample } from './csv.js';
 import { dedupe, fuzzyWindowDays, type DedupeVerdict, type ExistingTransaction } from './dedupe.js';
 import { parseOfx } from './ofx.js';
@@ -207,7 +208,7 @@ export class ImportService {
       created_by: actor.userId,
     });
     await insertJournals(trx, drafts);
-    for (let start = 0; start < rows.length; start += 2_000) await trx('bank_transactions').insert(rows.slice(start, start + 2_000));
+    await insertBankTransactions(trx, rows);
     if (parsed.format === 'csv' && request.mapping) {
       await trx('import_mappings').insert({ ledger_account_id: account.id, mapping: JSON.stringify(request.mapping), updated_at: trx.fn.now() }).onConflict('ledger_account_id').merge();
     }
