@@ -15,7 +15,9 @@ import { startLocalPlaidIfUnconfigured } from '../sandbox/plaid/embedded.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel, redact: { paths: logRedactPaths, censor: '[redacted]' } });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // SLUICE_DB_SCHEMA (tests only, as in engine/scheduler/worker.ts): every table in that schema
+  // of DATABASE_URL, so a test can run real API processes on a schema of its own.
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: process.env.SLUICE_DB_SCHEMA || undefined });
   logger.info({ mode: database.mode, dataDir: database.mode === 'embedded' ? config.dataDir : undefined }, 'database ready, migrations applied');
   const plaidSandbox = await startLocalPlaidIfUnconfigured(config, logger);
   const container = buildContainer(config, database, logger);
