@@ -127,7 +127,10 @@ export class ImportService {
   }
 
   async commitFile(actor: Actor, fileId: string, options: { mapping?: CsvMapping; skipInvalid?: boolean }, trx: Knex.Transaction): Promise<BatchView> {
-    const file = await this.file(trx, actor, fileId);
+    // The upload's row is locked first (README, "Locks": the resource being changed): the same
+    // upload committed twice at once imports once, and the second is told the file is gone
+    // rather than, depending on timing, answered with an empty batch.
+    const file = await this.file(trx, actor, fileId, { forUpdate: true });
     const batch = await this.importContent(actor, file.ledger_account_id, { content: file.content, fileName: file.file_name, ...options }, trx);
     await trx('import_files').where({ id: file.id }).delete();
     return batch;
@@ -303,8 +306,10 @@ export class ImportService {
     return account;
   }
 
-  private async file(db: Knex, actor: Actor, fileId: string) {
-    const file = isUuid(fileId) ? await db('import_files').where({ id: fileId, household_id: actor.householdId }).first() : undefined;
+  private async file(db: Knex, actor: Actor, fileId: string, options: { forUpdate?: boolean } = {}) {
+    const query = db('import_files').where({ id: fileId, household_id: actor.householdId });
+    if (options.forUpdate) query.forUpdate();
+    const file = isUuid(fileId) ? await query.first() : undefined;
     if (!file) throw new NotFound('uploaded file', fileId);
     return file as { id: string; ledger_account_id: string; file_name: string | null; content: string };
   }
