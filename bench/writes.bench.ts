@@ -188,6 +188,29 @@ async function httpFigures(url: string, h: Household): Promise<HttpFigures> {
   return { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), aggregate, errors, batchRate };
 }
 
+/**
+ * The floor under every durable write: COMMIT of a one-row transaction, median of 200 (a WAL
+ * flush to disk; with synchronous_commit on, row locks are held until it returns, so writers to
+ * the same accounts, or to one household's audit chain, follow each other at this pace).
+ */
+async function commitFloorMs(knex: Knex): Promise<number> {
+  await knex.raw('create table bench_commit_floor (n int)');
+  const samples: number[] = [];
+  const connection = await knex.client.acquireConnection();
+  try {
+    for (let n = 0; n < 200; n += 1) {
+      await connection.query('begin');
+      await connection.query('insert into bench_commit_floor values ($1)', [n]);
+      const began = performance.now();
+      await connection.query('commit');
+      samples.push(performance.now() - began);
+    }
+  } finally {
+    await knex.client.releaseConnection(connection);
+  }
+  return percentile(samples.sort((a, b) => a - b), 0.5);
+}
+
 async function invariantsHold(knex: Knex): Promise<boolean> {
   const drifted = await knex.raw(`select count(*)::int as n from accounts a where a.balance_minor <> (select coalesce(sum(amount_minor), 0) from postings p where p.account_id = a.id)`);
   const unbalanced = await knex.raw(`select count(*)::int as n from (select 1 from postings group by journal_id, currency having sum(amount_minor) <> 0) off_balance`);
@@ -201,6 +224,7 @@ interface EngineFigures {
   version: string;
   ledger: LedgerFigures;
   http: HttpFigures;
+  commitMs: number;
   invariants: boolean;
 }
 
@@ -215,9 +239,10 @@ async function measure(open: () => Promise<Engine>): Promise<EngineFigures> {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
     const h = await createHousehold(app);
     const version = (await engine.database.knex.raw('show server_version')).rows[0].server_version as string;
+    const commitMs = await commitFloorMs(engine.database.knex);
     const http = await httpFigures(url, h);
     const ledger = await ledgerFigures(engine.database.knex, h);
-    return { engine: engine.name, version, ledger, http, invariants: await invariantsHold(engine.database.knex) };
+    return { engine: engine.name, version, ledger, http, commitMs, invariants: await invariantsHold(engine.database.knex) };
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -230,6 +255,7 @@ function section(results: readonly EngineFigures[]): string {
   const rows = results.flatMap((r) => [
     `| Ledger, enforced, empty ledger | ${r.engine} | ${integer(r.ledger.atZero)} journals/s | ${(r.ledger.atZero / r.ledger.plain).toFixed(2)}× the plain-table baseline (${integer(r.ledger.plain)}/s, same statements, same run) |`,
     `| Ledger, enforced, at ${integer(r.ledger.postingsAtFill)} postings | ${r.engine} | ${integer(r.ledger.atFill)} journals/s | ${((r.ledger.atFill / r.ledger.atZero - 1) * 100).toFixed(0)} % against the empty ledger (fill took ${r.ledger.fillSeconds.toFixed(0)} s) |`,
+    `| COMMIT of a one-row transaction (the durability floor) | ${r.engine} | ${ms(r.commitMs)} ms | median of 200; synchronous_commit on, fdatasync: every durable write pays it once |`,
     `| HTTP, one journal per request, 1 client | ${r.engine} | p50 ${ms(r.http.p50)} ms, p95 ${ms(r.http.p95)} ms | ${settings.singleClientRequests} requests after 50 warm-up |`,
     `| HTTP, one journal per request, ${settings.clients} clients | ${r.engine} | ${integer(r.http.aggregate)} journals/s | ${settings.clients} × ${settings.requestsPerClient}, one household, same accounts |`,
     `| HTTP, batch endpoint | ${r.engine} | ${integer(r.http.batchRate)} journals/s | ${settings.batches} requests × ${integer(settings.batchSize)} journals |`,
