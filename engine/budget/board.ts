@@ -26,7 +26,13 @@ import { targetNeed, type Target, type TargetNeed } from './targets.js';
 export type AccountBudgetRole = 'cash' | 'card' | 'expense' | 'to_be_assigned' | 'ignored';
 export type CategoryKind = 'expense' | 'card_payment';
 
-const cashSubtypes: ReadonlySet<string> = new Set(['checking', 'savings', 'money_market', 'cash']);
+/**
+ * What makes an account on budget, as data: budgetRole decides with it, and the store's SQL picks
+ * the same accounts with it (to find the journals that count) — one definition for both.
+ */
+export const onBudgetSubtypes = { cash: ['checking', 'savings', 'money_market', 'cash'], card: ['credit_card'] } as const;
+const cashSubtypes: ReadonlySet<string> = new Set(onBudgetSubtypes.cash);
+const cardSubtypes: ReadonlySet<string> = new Set(onBudgetSubtypes.card);
 
 export interface ClassifiableAccount {
   type: AccountType;
@@ -38,7 +44,7 @@ export interface ClassifiableAccount {
 export function budgetRole(account: ClassifiableAccount, currency: string): AccountBudgetRole {
   if (account.currency !== currency) return 'ignored';
   if (account.type === 'asset' && cashSubtypes.has(account.subtype)) return 'cash';
-  if (account.type === 'liability' && account.subtype === 'credit_card') return 'card';
+  if (account.type === 'liability' && cardSubtypes.has(account.subtype)) return 'card';
   if (account.type === 'expense') return 'expense';
   return 'to_be_assigned';
 }
@@ -121,6 +127,45 @@ export function budgetFacts(
   return facts;
 }
 
+/**
+ * The facts with more sums added — posting sums and assignment sums of rows that are new since
+ * `facts` were made, and the holds replaced when given — as budgetFacts of all of them together
+ * would answer. Every map that does not change is shared with `facts`, which stays as it was.
+ * `roles` names every account of the entity (at least those `facts` were made with).
+ */
+export function factsWithChanges(
+  facts: BudgetFacts,
+  roles: ReadonlyMap<string, AccountBudgetRole>,
+  postings: readonly PostingSum[],
+  assignments: readonly AssignmentSum[],
+  held?: readonly { month: Month; heldMinor: bigint }[],
+): BudgetFacts {
+  const added = budgetFacts(roles, postings, assignments, held ?? []);
+  return {
+    categoryIds: added.categoryIds,
+    income: withAddedMonths(facts.income, added.income),
+    incomeByAccount: withAddedNested(facts.incomeByAccount, added.incomeByAccount),
+    activity: withAddedNested(facts.activity, added.activity),
+    assigned: withAddedNested(facts.assigned, added.assigned),
+    held: held ? added.held : facts.held,
+    cashChange: withAddedMonths(facts.cashChange, added.cashChange),
+  };
+}
+
+function withAddedMonths(base: Map<Month, bigint>, added: ReadonlyMap<Month, bigint>): Map<Month, bigint> {
+  if (added.size === 0) return base;
+  const sum = new Map(base);
+  for (const [month, amount] of added) addTo(sum, month, amount);
+  return sum;
+}
+
+function withAddedNested(base: Map<string, Map<Month, bigint>>, added: ReadonlyMap<string, Map<Month, bigint>>): Map<string, Map<Month, bigint>> {
+  if (added.size === 0) return base;
+  const sum = new Map(base);
+  for (const [key, months] of added) sum.set(key, withAddedMonths(base.get(key) ?? new Map(), months));
+  return sum;
+}
+
 export interface CategoryMonth {
   assignedMinor: bigint;
   activityMinor: bigint;
@@ -149,17 +194,18 @@ export interface MonthState {
 
 /** Earliest month any fact mentions, or undefined when there are none. */
 export function firstFactMonth(facts: BudgetFacts): Month | undefined {
-  let first: number | undefined;
+  // Months are 'YYYY-MM', fixed width: their text order is their calendar order, so thousands of
+  // keys are compared without parsing each (this runs on every change of a cached board).
+  let first: Month | undefined;
   const see = (month: Month) => {
-    const index = monthIndex(month);
-    if (first === undefined || index < first) first = index;
+    if (first === undefined || month < first) first = month;
   };
   for (const month of facts.income.keys()) see(month);
   for (const month of facts.held.keys()) see(month);
   for (const month of facts.cashChange.keys()) see(month);
   for (const perMonth of facts.activity.values()) for (const month of perMonth.keys()) see(month);
   for (const perMonth of facts.assigned.values()) for (const month of perMonth.keys()) see(month);
-  return first === undefined ? undefined : monthFromIndex(first);
+  return first;
 }
 
 /**
@@ -169,47 +215,60 @@ export function firstFactMonth(facts: BudgetFacts): Month | undefined {
 export function budgetMonths(facts: BudgetFacts, through: Month): MonthState[] {
   const first = firstFactMonth(facts);
   const start = first !== undefined && compareMonths(first, through) < 0 ? first : through;
+  return continueMonths(facts, undefined, start, through);
+}
+
+/**
+ * The chain from `from` through `through`, continuing from `previous` (the state of the month
+ * before `from`, or undefined when `from` starts the chain). A chain computed once can be
+ * extended later without recomputing its months: budgetMonths(facts, b) is
+ * budgetMonths(facts, a) followed by continueMonths(facts, its last state, a + 1, b).
+ */
+export function continueMonths(facts: BudgetFacts, previous: MonthState | undefined, from: Month, through: Month): MonthState[] {
   const states: MonthState[] = [];
-  let previous: MonthState | undefined;
-  for (let index = monthIndex(start); index <= monthIndex(through); index += 1) {
-    const month = monthFromIndex(index);
-    const categories = new Map<string, CategoryMonth>();
-    let assignedTotal = 0n;
-    let activityTotal = 0n;
-    let availableTotal = 0n;
-    let overspent = 0n;
-    for (const id of facts.categoryIds) {
-      const before = previous?.categories.get(id)?.availableMinor ?? 0n;
-      if (before < 0n) overspent += before;
-      const carryInMinor = before > 0n ? before : 0n;
-      const assignedMinor = facts.assigned.get(id)?.get(month) ?? 0n;
-      const activityMinor = facts.activity.get(id)?.get(month) ?? 0n;
-      const availableMinor = carryInMinor + assignedMinor + activityMinor;
-      categories.set(id, { assignedMinor, activityMinor, carryInMinor, availableMinor });
-      assignedTotal += assignedMinor;
-      activityTotal += activityMinor;
-      availableTotal += availableMinor;
-    }
-    const incomeMinor = facts.income.get(month) ?? 0n;
-    const heldMinor = facts.held.get(month) ?? 0n;
-    const fromLastMonthMinor = previous ? previous.toBeAssignedMinor + previous.heldMinor : 0n;
-    const state: MonthState = {
-      month,
-      incomeMinor,
-      fromLastMonthMinor,
-      overspentLastMonthMinor: overspent,
-      assignedMinor: assignedTotal,
-      activityMinor: activityTotal,
-      availableMinor: availableTotal,
-      heldMinor,
-      toBeAssignedMinor: incomeMinor + fromLastMonthMinor + overspent - assignedTotal - heldMinor,
-      cashMinor: (previous?.cashMinor ?? 0n) + (facts.cashChange.get(month) ?? 0n),
-      categories,
-    };
-    states.push(state);
-    previous = state;
+  let last = previous;
+  for (let index = monthIndex(from); index <= monthIndex(through); index += 1) {
+    last = nextMonthState(facts, last, monthFromIndex(index));
+    states.push(last);
   }
   return states;
+}
+
+/** One month of the chain from the month before it (undefined for the first month). */
+export function nextMonthState(facts: BudgetFacts, previous: MonthState | undefined, month: Month): MonthState {
+  const categories = new Map<string, CategoryMonth>();
+  let assignedTotal = 0n;
+  let activityTotal = 0n;
+  let availableTotal = 0n;
+  let overspent = 0n;
+  for (const id of facts.categoryIds) {
+    const before = previous?.categories.get(id)?.availableMinor ?? 0n;
+    if (before < 0n) overspent += before;
+    const carryInMinor = before > 0n ? before : 0n;
+    const assignedMinor = facts.assigned.get(id)?.get(month) ?? 0n;
+    const activityMinor = facts.activity.get(id)?.get(month) ?? 0n;
+    const availableMinor = carryInMinor + assignedMinor + activityMinor;
+    categories.set(id, { assignedMinor, activityMinor, carryInMinor, availableMinor });
+    assignedTotal += assignedMinor;
+    activityTotal += activityMinor;
+    availableTotal += availableMinor;
+  }
+  const incomeMinor = facts.income.get(month) ?? 0n;
+  const heldMinor = facts.held.get(month) ?? 0n;
+  const fromLastMonthMinor = previous ? previous.toBeAssignedMinor + previous.heldMinor : 0n;
+  return {
+    month,
+    incomeMinor,
+    fromLastMonthMinor,
+    overspentLastMonthMinor: overspent,
+    assignedMinor: assignedTotal,
+    activityMinor: activityTotal,
+    availableMinor: availableTotal,
+    heldMinor,
+    toBeAssignedMinor: incomeMinor + fromLastMonthMinor + overspent - assignedTotal - heldMinor,
+    cashMinor: (previous?.cashMinor ?? 0n) + (facts.cashChange.get(month) ?? 0n),
+    categories,
+  };
 }
 
 /** A category of the board as the quick actions see it: in display order, with its target. */

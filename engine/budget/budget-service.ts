@@ -6,8 +6,9 @@ import { NotFound, RuleViolation, type FieldProblem } from '../errors.js';
 import { findEntity } from '../ledger/scope.js';
 import type { EntityRow } from '../ledger/types.js';
 import { formatMinor, MAX_AMOUNT_MINOR, MoneyError, parseMoney } from '../money/index.js';
-import { budgetMonths, needOf, quickAssign, type BudgetFacts, type CategoryKind, type MonthState, type PlannedCategory, type QuickStrategy } from './board.js';
-import { budgetAccounts, categoryGroups, categorySettings, dataSpan, loadFacts, lockEntityBudget, type BudgetAccount, type CategorySettings, type GroupRow } from './budget-store.js';
+import { BoardCache, type BoardData } from './board-cache.js';
+import { budgetMonths, needOf, nextMonthState, quickAssign, type BudgetFacts, type CategoryKind, type MonthState, type PlannedCategory, type QuickStrategy } from './board.js';
+import { budgetAccounts, categoryGroups, categorySettings, lockEntityBudget, type BudgetAccount, type CategorySettings, type GroupRow } from './budget-store.js';
 import { addMonths, compareMonths, maxMonth, minMonth, type Month } from './month.js';
 import { sankeyOf, type SankeyLine } from './sankey.js';
 import type { Target, TargetKind } from './targets.js';
@@ -104,7 +105,12 @@ interface Loaded {
   settings: Map<string, CategorySettings>;
   groups: GroupRow[];
   bounds: BoardView['bounds'];
+  /** The board's data as of this read (from this service's cache when nothing changed). */
+  board: BoardData;
 }
+
+/** The chain through a month, and the facts it was computed from (what a write starts from). */
+type StatesOf = MonthState[] & { facts: BudgetFacts };
 
 function currentMonthUtc(): Month {
   return new Date().toISOString().slice(0, 7);
@@ -122,40 +128,25 @@ function parseAmount(text: string, currency: string, field: string): bigint {
 const isCategory = (account: BudgetAccount) => account.role === 'expense' || account.role === 'card';
 
 export class BudgetService {
+  /** Per container, so two containers on one database behave like two API processes. */
+  private readonly boards = new BoardCache();
+
   constructor(private readonly audit: AuditLog) {}
 
   // --- reads -------------------------------------------------------------------------------
 
   async board(db: Knex, actor: Actor, entityId: string, month: Month): Promise<BoardView> {
     const loaded = await this.load(db, actor, entityId, month);
-    const states = budgetMonths(await loadFacts(db, loaded.entity, loaded.accounts), month);
-    return boardView(loaded, states[states.length - 1]!);
+    // The view depends on the month, today's month (the bounds) and the board's data: built once per change.
+    return loaded.board.memo(`board|${month}|${loaded.bounds.currentMonth}`, () => {
+      const states = loaded.board.statesThrough(month);
+      return boardView(loaded, states[states.length - 1]!);
+    });
   }
 
   async sankey(db: Knex, actor: Actor, entityId: string, month: Month): Promise<SankeyView> {
     const loaded = await this.load(db, actor, entityId, month);
-    const facts = await loadFacts(db, loaded.entity, loaded.accounts);
-    const lines: SankeyLine[] = [];
-    for (const account of loaded.accounts) {
-      if (account.role === 'to_be_assigned') {
-        const amountMinor = facts.incomeByAccount.get(account.id)?.get(month) ?? 0n;
-        if (amountMinor !== 0n) lines.push({ id: account.id, name: account.name, amountMinor, kind: 'income' });
-      } else if (account.role === 'expense') {
-        const amountMinor = facts.activity.get(account.id)?.get(month) ?? 0n;
-        if (amountMinor !== 0n) lines.push({ id: account.id, name: account.name, amountMinor, kind: 'category' });
-      }
-    }
-    const currency = loaded.entity.base_currency;
-    const diagram = sankeyOf(lines, `${loaded.entity.name} budget`);
-    return {
-      entityId: loaded.entity.id,
-      month,
-      currency,
-      nodes: diagram.nodes,
-      links: diagram.links.map((link) => ({ source: link.source, target: link.target, amount: formatMinor(link.amountMinor, currency) })),
-      inflow: formatMinor(diagram.inflowMinor, currency),
-      outflow: formatMinor(diagram.outflowMinor, currency),
-    };
+    return loaded.board.memo(`sankey|${month}`, () => sankeyView(loaded, month));
   }
 
   // --- writes (each in the caller's transaction, audited, serialised per entity) --------------
@@ -165,7 +156,7 @@ export class BudgetService {
     const category = categoryOf(loaded, categoryId);
     if (!category) throw new NotFound('category', categoryId);
     const wanted = parseAmount(amount, loaded.entity.base_currency, '/assigned');
-    const states = await this.states(trx, loaded, month);
+    const states = this.states(loaded, month);
     const before = states[states.length - 1]!.categories.get(category.id)!.assignedMinor;
     const changes = new Map([[category.id, wanted]]);
     await this.writeAssignments(trx, actor, loaded, month, changes, states, 'board');
@@ -190,7 +181,7 @@ export class BudgetService {
       problems.push({ field: '/amount', message: error.message, code: error.code });
     }
     if (problems.length > 0) throw new RuleViolation('the move is invalid', problems);
-    const states = await this.states(trx, loaded, month);
+    const states = this.states(loaded, month);
     const current = states[states.length - 1]!;
     const fromFigures = current.categories.get(from!.id)!;
     if (amountMinor > fromFigures.availableMinor) {
@@ -217,7 +208,7 @@ export class BudgetService {
       const wanted = new Set(request.categoryIds.map((id) => id.toLowerCase()));
       chosen = ordered.filter((category) => wanted.has(category.id));
     }
-    const states = await this.states(trx, loaded, month);
+    const states = this.states(loaded, month);
     const changes = quickAssign(states, chosen, request.strategy);
     await this.writeAssignments(trx, actor, loaded, month, changes, states, 'quick', `Quick assign: ${request.strategy}`);
     await this.record(trx, actor, loaded, 'budget.quick_assign', month, undefined, {
@@ -232,7 +223,7 @@ export class BudgetService {
     const loaded = await this.loadForWrite(trx, actor, entityId, month);
     const heldMinor = parseAmount(amount, loaded.entity.base_currency, '/amount');
     if (heldMinor < 0n) throw new RuleViolation('a hold cannot be negative', [{ field: '/amount', message: 'must be zero or more', code: 'negative_hold' }]);
-    const states = await this.states(trx, loaded, month);
+    const states = this.states(loaded, month);
     const current = states[states.length - 1]!;
     const canHold = current.toBeAssignedMinor + current.heldMinor;
     if (heldMinor > current.heldMinor && heldMinor > canHold) {
@@ -251,7 +242,7 @@ export class BudgetService {
   /** Sets every category's assignment of the month back to zero and releases the hold. */
   async reset(trx: Knex.Transaction, actor: Actor, entityId: string, month: Month): Promise<BoardView> {
     const loaded = await this.loadForWrite(trx, actor, entityId, month);
-    const states = await this.states(trx, loaded, month);
+    const states = this.states(loaded, month);
     const current = states[states.length - 1]!;
     const zeroes = new Map([...current.categories].filter(([, figures]) => figures.assignedMinor !== 0n).map(([id]) => [id, 0n]));
     await this.writeAssignments(trx, actor, loaded, month, zeroes, states, 'reset', `Reset of ${month}`);
@@ -284,7 +275,9 @@ export class BudgetService {
     if (compareMonths(ordered[0]!, loaded.bounds.firstMonth) < 0) {
       throw new RuleViolation(`${ordered[0]} is outside this budget (from ${loaded.bounds.firstMonth})`, [{ field: '/month', message: `must be ${loaded.bounds.firstMonth} or later`, code: 'month_out_of_range' }]);
     }
-    const facts = await loadFacts(trx, loaded.entity, loaded.accounts);
+    // Read in the transaction: a caller's own journals written before the plan (the demo seed)
+    // are in these facts (such reads are never cached).
+    const facts = loaded.board.facts;
     const assigned = new Map([...facts.assigned].map(([id, perMonth]) => [id, new Map(perMonth)]));
     const planned: BudgetFacts = { ...facts, assigned };
     const activityOf = (categoryId: string, month: Month) => facts.activity.get(categoryId)?.get(month) ?? 0n;
@@ -417,9 +410,9 @@ export class BudgetService {
   }
 
   private async load(db: Knex, actor: Actor, entityId: string, month: Month): Promise<Loaded> {
-    const entity = await findEntity(db, actor, entityId);
-    const accounts = await budgetAccounts(db, entity);
-    const [span, settings, groups] = await Promise.all([dataSpan(db, entity, accounts), categorySettings(db, entity.id), categoryGroups(db, entity.id)]);
+    const board = await this.boards.read(db, actor.householdId, entityId);
+    const { entity, span } = board;
+    const { accounts, settings, groups } = board.rows;
     const current = currentMonthUtc();
     const firstMonth = addMonths(minMonth(span.first ?? current, current), -budgetBounds.monthsBefore);
     const lastMonth = addMonths(maxMonth(span.last ?? current, current), budgetBounds.monthsAhead);
@@ -434,6 +427,7 @@ export class BudgetService {
       categories: accounts.filter((account) => isCategory(account) && (!account.archived_at || settings.has(account.id))),
       settings,
       groups,
+      board,
       bounds: {
         firstMonth,
         lastMonth,
@@ -450,17 +444,19 @@ export class BudgetService {
     return this.load(trx, actor, entityId, month);
   }
 
-  /** Called by the writes before they write anything in their transaction (so the cache may serve them). */
-  private async states(trx: Knex.Transaction, loaded: Loaded, month: Month): Promise<MonthState[] & { facts: BudgetFacts }> {
-    const facts = await loadFacts(trx, loaded.entity, loaded.accounts, { unwrittenTransaction: true });
-    return Object.assign(budgetMonths(facts, month), { facts });
+  /**
+   * The chain a write starts from, read under the entity's lock before the write writes anything
+   * (so the cache may serve it: it sees exactly what is committed).
+   */
+  private states(loaded: Loaded, month: Month): StatesOf {
+    return Object.assign(loaded.board.statesThrough(month), { facts: loaded.board.facts });
   }
 
   /**
    * The board after a write, from the facts the write read (under the entity's lock) plus what it
    * changed: new assigned amounts and/or this month's hold. No second read of the history.
    */
-  private after(loaded: Loaded, month: Month, states: { facts: BudgetFacts }, change: { assigned?: ReadonlyMap<string, bigint>; heldMinor?: bigint }): BoardView {
+  private after(loaded: Loaded, month: Month, states: StatesOf, change: { assigned?: ReadonlyMap<string, bigint>; heldMinor?: bigint }): BoardView {
     const assigned = new Map(states.facts.assigned);
     for (const [categoryId, amountMinor] of change.assigned ?? []) {
       const perMonth = new Map(assigned.get(categoryId) ?? []);
@@ -469,8 +465,9 @@ export class BudgetService {
     }
     const held = new Map(states.facts.held);
     if (change.heldMinor !== undefined) held.set(month, change.heldMinor);
-    const next = budgetMonths({ ...states.facts, assigned, held }, month);
-    return boardView(loaded, next[next.length - 1]!);
+    // The change is in this month only: the months before it stand, this one follows from the last of them.
+    const previous = states.length > 1 ? states[states.length - 2] : undefined;
+    return boardView(loaded, nextMonthState({ ...states.facts, assigned, held }, previous, month));
   }
 
   /** Writes the difference between the wanted and the current assignment of each category. */
@@ -491,6 +488,32 @@ export class BudgetService {
   private async record(trx: Knex.Transaction, actor: Actor, loaded: Loaded, action: string, resourceId: string, before: unknown, after?: unknown) {
     await this.audit.record(trx, [{ householdId: actor.householdId, actorUserId: actor.userId, action, resourceType: 'budget', resourceId: `${loaded.entity.id}:${resourceId}`, before, after }]);
   }
+}
+
+/** The month's money flow: income sources → budget → categories. */
+function sankeyView(loaded: Loaded, month: Month): SankeyView {
+  const facts = loaded.board.facts;
+  const lines: SankeyLine[] = [];
+  for (const account of loaded.accounts) {
+    if (account.role === 'to_be_assigned') {
+      const amountMinor = facts.incomeByAccount.get(account.id)?.get(month) ?? 0n;
+      if (amountMinor !== 0n) lines.push({ id: account.id, name: account.name, amountMinor, kind: 'income' });
+    } else if (account.role === 'expense') {
+      const amountMinor = facts.activity.get(account.id)?.get(month) ?? 0n;
+      if (amountMinor !== 0n) lines.push({ id: account.id, name: account.name, amountMinor, kind: 'category' });
+    }
+  }
+  const currency = loaded.entity.base_currency;
+  const diagram = sankeyOf(lines, `${loaded.entity.name} budget`);
+  return {
+    entityId: loaded.entity.id,
+    month,
+    currency,
+    nodes: diagram.nodes,
+    links: diagram.links.map((link) => ({ source: link.source, target: link.target, amount: formatMinor(link.amountMinor, currency) })),
+    inflow: formatMinor(diagram.inflowMinor, currency),
+    outflow: formatMinor(diagram.outflowMinor, currency),
+  };
 }
 
 function categoryOf(loaded: Loaded, id: string): BudgetAccount | undefined {

@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import type { AccountRow, EntityRow } from '../ledger/types.js';
-import { budgetFacts, budgetRole, type AccountBudgetRole, type AssignmentSum, type BudgetFacts } from './board.js';
+import { budgetRole, onBudgetSubtypes, type AccountBudgetRole, type AssignmentSum, type PostingSum } from './board.js';
 import type { Month } from './month.js';
 import type { Target, TargetKind } from './targets.js';
 
 /**
- * The budget's database shell: reads the sums the pure board needs, in a handful of grouped
- * queries (no per-category or per-month round trips). Writes live in budget-service.ts.
+ * The budget's database shell: reads what the pure board needs for the board cache
+ * (board-cache.ts) — the entity's versions (readBoardHead), what changed since a cached copy
+ * (readBoardChanges) or everything (readBoardAll), each in one statement. Writes live in
+ * budget-service.ts.
  */
 
 export type BudgetAccount = Pick<AccountRow, 'id' | 'code' | 'name' | 'type' | 'subtype' | 'currency' | 'archived_at'> & { role: AccountBudgetRole };
@@ -31,182 +33,250 @@ export async function budgetAccounts(db: Knex, entity: EntityRow): Promise<Budge
   return rows.map((row) => ({ ...row, role: budgetRole(row, entity.base_currency) }));
 }
 
-const idsWith = (accounts: readonly BudgetAccount[], roles: readonly AccountBudgetRole[]) => accounts.filter((account) => roles.includes(account.role)).map((account) => account.id);
-
-interface SumRow {
-  accountId: string;
-  month: Month;
-  totalMinor: bigint;
+/** Versions of what an entity's board is computed from (migration 011: raised at each commit that changes it). */
+export interface BoardVersions {
+  /** Journals of the entity, and so their postings. */
+  ledger: bigint;
+  /** Assignments, holds, categories, groups and the entity's accounts. */
+  budget: bigint;
 }
 
-/** Posting sums and the fingerprint of the postings they were read from (one statement, one snapshot). */
-interface PostingSnapshot {
-  count: bigint;
-  last: bigint;
-  sums: SumRow[];
+/** The entity (in the actor's household) and its versions, as of one statement's snapshot. */
+export interface BoardHead {
+  entity: EntityRow;
+  versions: BoardVersions;
+  /** The statement's snapshot (pg_snapshot as text), with the reading transaction itself in progress. */
+  snapshot: string;
+  /** The reading transaction has written journals or budget rows itself (uncommitted: never to be cached). */
+  ownWrites: boolean;
 }
 
-const fingerprintSql = 'select count(*) as n, coalesce(max(p.id), 0) as last from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id';
+/** What a cache already holds of an entity's board, so a read fetches only what changed since. */
+export interface KnownBoard {
+  versions: BoardVersions;
+  /** The snapshot in which the cached sums (postings and assignments) were last complete. */
+  snapshot: string;
+  /** The on-budget accounts the cached posting sums were selected with. */
+  onBudget: readonly string[];
+}
+
+/** The budget's small, mutable rows of one entity, and its accounts: read whole when they change. */
+export interface BudgetRows {
+  accounts: BudgetAccount[];
+  settings: Map<string, CategorySettings>;
+  groups: GroupRow[];
+  held: { month: Month; heldMinor: bigint }[];
+}
+
+/** Sums per (account or category, month): of the whole history, or only of rows committed since the known snapshot. */
+export interface SumsRead<T> {
+  kind: 'full' | 'delta';
+  sums: T[];
+}
+
+export interface BoardRead extends BoardHead {
+  /** Absent when the known budget version still holds. */
+  budget?: { rows: BudgetRows; assignments: SumsRead<AssignmentSum> };
+  /** Absent when the known ledger version still holds; a delta of more than journalDeltaLimit journals is incomplete. */
+  postings?: SumsRead<PostingSum> & { journals: number };
+}
 
 /**
- * Posting sums per (account, month) over the whole history, for the journals that touch an
- * on-budget account (cash or card) of the entity: the entity's postings joined to its account
- * list, semi-joined (hashed) to the journals found through the on-budget accounts' index.
+ * Most journals a read folds into known posting sums; more, and the caller reads the history
+ * again. (Assignments need no such bound: their delta is summed per category and month, so it
+ * stays as small as the board.)
  */
-async function postingSums(db: Knex, onBudget: readonly string[], counted: readonly string[]): Promise<PostingSnapshot> {
-  const { rows } = await db.raw<{ rows: { n: bigint; last: bigint; account_id: string | null; month: string | null; total: bigint | null }[] }>(
-    `with fp as (${fingerprintSql}),
-          sums as (
-            select p.account_id, to_char(p.date, 'YYYY-MM') as month, sum(p.amount_minor)::bigint as total
-              from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id
-             where p.journal_id in (select q.journal_id from postings q where q.account_id = any(?::uuid[]))
-             group by 1, 2)
-     select fp.n, fp.last, sums.account_id, sums.month, sums.total from fp left join sums on true`,
-    [[...counted], [...counted], [...onBudget]],
+export const journalDeltaLimit = 5_000;
+
+const entitySql = `select e.id, e.household_id, e.kind, e.name, e.slug, e.base_currency, e.created_at,
+                          coalesce(v.ledger_version, 0) as ledger_version, coalesce(v.budget_version, 0) as budget_version,
+                          coalesce(current_setting('sluice.budget_touched', true) like pg_current_xact_id_if_assigned()::text || '|%', false) as own_writes,
+                          pg_current_snapshot()::text as snapshot, pg_current_xact_id_if_assigned()::text as own_xact
+                     from entities e left join budget_board_versions v on v.entity_id = e.id
+                    where e.id = ? and e.household_id = ?`;
+
+/** The entity and its versions: two primary-key reads, the whole cost of a board that did not change. */
+export async function readBoardHead(db: Knex, householdId: string, entityId: string): Promise<BoardHead | undefined> {
+  const { rows } = await db.raw<{ rows: HeadRow[] }>(entitySql, [entityId, householdId]);
+  return rows[0] && headOf(rows[0]);
+}
+
+/** Rows committed since the known snapshot: created by a transaction that snapshot did not see. */
+const sinceKnown = (xact: string) => `${xact} >= pg_snapshot_xmin(params.snap) and not pg_visible_in_snapshot(${xact}, params.snap)`;
+
+// Compact JSON (arrays; amounts as text, JSON numbers would lose bigint precision).
+const budgetRowsSql = `json_build_object(
+  'accounts', (select coalesce(json_agg(json_build_array(a.id, a.code, a.name, a.type, a.subtype, a.currency, a.archived_at) order by a.code), '[]')
+                 from accounts a where a.entity_id = head.id),
+  'settings', (select coalesce(json_agg(json_build_array(c.account_id, c.group_id, c.sort_order, c.hidden, c.target_kind, c.target_amount_minor::text, c.target_month)), '[]')
+                 from budget_categories c where c.entity_id = head.id),
+  'groups', (select coalesce(json_agg(json_build_array(g.id, g.name, g.sort_order, g.hidden) order by g.sort_order, g.created_at), '[]')
+               from budget_category_groups g where g.entity_id = head.id),
+  'held', (select coalesce(json_agg(json_build_array(m.month, m.held_minor::text)), '[]') from budget_months m where m.entity_id = head.id))`;
+
+const assignmentSumsSql = (since: boolean) => `(select coalesce(json_agg(json_build_array(s.category_account_id, s.month, s.total::text)), '[]')
+  from (select category_account_id, month, sum(amount_minor) as total from envelope_assignments
+         where entity_id = head.id${since ? ` and ${sinceKnown('created_xact')}` : ''}
+         group by 1, 2) s)`;
+
+/** The accounts that make a journal count for the budget (`o`: an account; `head`: the entity). */
+const onBudgetSql = `o.currency = head.base_currency
+  and ((o.type = 'asset' and o.subtype = any(params.cash_subtypes)) or (o.type = 'liability' and o.subtype = any(params.card_subtypes)))`;
+
+/**
+ * Posting sums per (account, month) over the entity's whole history, for the journals that touch
+ * an on-budget account: the monthly summary postings keep by trigger (account_monthly_totals,
+ * migration 007: every posting, a few thousand rows for years of books), less the postings of
+ * journals outside the set reached through the on-budget accounts' postings (usually none). A
+ * month whose postings all came from such journals has no sum (as a grouping of the counted
+ * postings would have none). Both sets are found with hashes over the entity's postings, whose
+ * row estimates stay near the truth (a plan that looked up postings per journal would be costed
+ * by a far-off estimate, and JIT-compiled for nothing).
+ */
+const fullPostingsSql = `(with counting as materialized (
+       select distinct q.journal_id from accounts o join postings q on q.account_id = o.id where o.entity_id = head.id and ${onBudgetSql}),
+     uncounted as (
+       select p.account_id, date_trunc('month', p.date)::date as month, sum(p.amount_minor) as total, count(*) as n
+         from accounts o join postings p on p.account_id = o.id
+        where o.entity_id = head.id and not (${onBudgetSql})
+          and not exists (select 1 from counting c where c.journal_id = p.journal_id)
+        group by 1, 2)
+  select coalesce(json_agg(json_build_array(t.account_id, to_char(t.month, 'YYYY-MM'), (t.net_minor - coalesce(u.total, 0))::text)), '[]')
+    from account_monthly_totals t left join uncounted u on u.account_id = t.account_id and u.month = t.month
+   where t.entity_id = head.id and t.posting_count > coalesce(u.n, 0))`;
+
+/**
+ * The journals of the entity committed since the known snapshot, summed like the full read, up
+ * to the limit (a journal's postings are fixed in the transaction that creates it — migration
+ * 009 — so no older journal can have changed); their postings fetched per journal, like above.
+ */
+const deltaPostingsSql = `(with fresh as (
+       select j.id from journals j where j.entity_id = head.id and ${sinceKnown('j.created_xact')} limit ${journalDeltaLimit + 1}),
+     posted as (select p.journal_id, p.account_id, p.date, p.amount_minor from fresh f cross join lateral (select * from postings where journal_id = f.id offset 0) p)
+  select json_build_object(
+    'journals', (select count(*) from fresh),
+    'sums', (select coalesce(json_agg(json_build_array(s.account_id, s.month, s.total::text)), '[]')
+               from (select account_id, to_char(date, 'YYYY-MM') as month, sum(amount_minor) as total
+                       from posted
+                      where journal_id in (select journal_id from posted where account_id = any(params.on_budget))
+                      group by 1, 2) s)))`;
+
+/**
+ * Everything the board is computed from, in one statement (one snapshot): for a process that has
+ * nothing of the entity yet, or whose copy cannot be brought up to date.
+ */
+export async function readBoardAll(db: Knex, householdId: string, entityId: string): Promise<BoardRead | undefined> {
+  const { rows } = await db.raw<{ rows: BoardRow[] }>(
+    `with params as (select ?::text[] as cash_subtypes, ?::text[] as card_subtypes), head as (${entitySql})
+     select head.*, ${budgetRowsSql} as budget, ${assignmentSumsSql(false)} as assigned, json_build_object('sums', ${fullPostingsSql}) as postings
+       from head, params`,
+    [[...onBudgetSubtypes.cash], [...onBudgetSubtypes.card], entityId, householdId],
   );
+  return rows[0] && boardReadOf(rows[0], 'full');
+}
+
+/**
+ * What changed since `known`, in one statement: the budget rows and the assignments committed
+ * since the known snapshot when the budget version moved, the journals committed since it when
+ * the ledger version moved. Each part is chosen by the versions this statement reads (a CASE
+ * runs its subqueries only when taken), so what it returns is complete as of its own snapshot.
+ * Nothing but the head inside a transaction that has written journals or budget rows itself (the
+ * versions do not count its own rows yet): then only readBoardAll will do.
+ */
+export async function readBoardChanges(db: Knex, householdId: string, entityId: string, known: KnownBoard): Promise<BoardRead | undefined> {
+  const { rows } = await db.raw<{ rows: BoardRow[] }>(
+    `with params as (select ?::bigint as ledger, ?::bigint as budget, ?::pg_snapshot as snap, ?::uuid[] as on_budget), head as (${entitySql})
+     select head.*,
+            case when not head.own_writes and head.budget_version <> params.budget then ${budgetRowsSql} end as budget,
+            case when not head.own_writes and head.budget_version <> params.budget then ${assignmentSumsSql(true)} end as assigned,
+            case when not head.own_writes and head.ledger_version <> params.ledger then ${deltaPostingsSql} end as postings
+       from head, params`,
+    [known.versions.ledger.toString(), known.versions.budget.toString(), known.snapshot, [...known.onBudget], entityId, householdId],
+  );
+  return rows[0] && boardReadOf(rows[0], 'delta');
+}
+
+function boardReadOf(row: BoardRow, kind: 'full' | 'delta'): BoardRead {
+  const head = headOf(row);
   return {
-    count: BigInt(rows[0]?.n ?? 0),
-    last: BigInt(rows[0]?.last ?? 0),
-    sums: rows.filter((row) => row.account_id !== null).map((row) => ({ accountId: row.account_id!, month: row.month!, totalMinor: BigInt(row.total!) })),
+    ...head,
+    ...(row.budget ? { budget: { rows: budgetRowsOf(row.budget, head.entity.base_currency), assignments: { kind, sums: assignmentSumsOf(row.assigned ?? []) } } } : {}),
+    ...(row.postings ? { postings: { kind, journals: Number(row.postings.journals ?? 0), sums: postingSumsOf(row.postings.sums) } } : {}),
   };
 }
 
-/** Most new postings a read folds into cached sums; more and it reads the history again. */
-export const postingDeltaLimit = 20_000;
+type SumJson = [string, Month, string];
 
-/**
- * The cached sums plus the postings added since (ids above the cached largest id), when that is
- * exactly what changed: in the same snapshot, the count grew by the number of new postings (no
- * posting with a smaller id committed late) and every new posting belongs to a new journal (not
- * one added to an old journal by hand, which could change what that journal counts for).
- * Otherwise null: read the history again.
- */
-async function postingDelta(db: Knex, onBudget: readonly string[], counted: readonly string[], base: PostingSnapshot): Promise<PostingSnapshot | null> {
-  const { rows } = await db.raw<{ rows: { n: bigint; last: bigint; journal_id: string | null; account_id: string | null; month: string | null; amount_minor: bigint | null; old_journal: boolean | null }[] }>(
-    `with fp as (${fingerprintSql}),
-          fresh as (
-            select p.journal_id, p.account_id, to_char(p.date, 'YYYY-MM') as month, p.amount_minor
-              from postings p join unnest(?::uuid[]) as counted(id) on counted.id = p.account_id
-             where p.id > ?
-             limit ?)
-     select fp.n, fp.last, f.journal_id, f.account_id, f.month, f.amount_minor,
-            exists (select 1 from postings o where o.journal_id = f.journal_id and o.id <= ?) as old_journal
-       from fp left join fresh f on true`,
-    [[...counted], [...counted], base.last.toString(), postingDeltaLimit + 1, base.last.toString()],
-  );
-  const fresh = rows.filter((row) => row.journal_id !== null);
-  const count = BigInt(rows[0]?.n ?? 0);
-  if (fresh.length > postingDeltaLimit || count - base.count !== BigInt(fresh.length) || fresh.some((row) => row.old_journal)) return null;
-  const onBudgetIds = new Set(onBudget);
-  const touching = new Set(fresh.filter((row) => onBudgetIds.has(row.account_id!)).map((row) => row.journal_id!));
-  const totals = new Map(base.sums.map((sum) => [`${sum.accountId}|${sum.month}`, sum]));
-  for (const row of fresh) {
-    if (!touching.has(row.journal_id!)) continue;
-    const key = `${row.account_id}|${row.month}`;
-    const sum = totals.get(key);
-    totals.set(key, { accountId: row.account_id!, month: row.month!, totalMinor: (sum?.totalMinor ?? 0n) + BigInt(row.amount_minor!) });
-  }
-  return { count, last: BigInt(rows[0]?.last ?? 0), sums: [...totals.values()] };
+interface HeadRow extends EntityRow {
+  ledger_version: bigint;
+  budget_version: bigint;
+  own_writes: boolean;
+  snapshot: string;
+  own_xact: string | null;
 }
 
-async function assignmentSums(db: Knex, entityId: string): Promise<AssignmentSum[]> {
-  const rows = await db('envelope_assignments').where('entity_id', entityId).groupBy('category_account_id', 'month').select('category_account_id', 'month', db.raw('sum(amount_minor)::bigint as total'));
-  return rows.map((row: { category_account_id: string; month: string; total: bigint }) => ({ categoryId: row.category_account_id, month: row.month, amountMinor: BigInt(row.total) }));
+interface BoardRow extends HeadRow {
+  budget: BudgetJson | null;
+  assigned: SumJson[] | null;
+  postings: { journals?: number; sums: SumJson[] } | null;
 }
 
-async function heldRows(db: Knex, entityId: string) {
-  const rows = await db('budget_months').where('entity_id', entityId).select('month', 'held_minor');
-  return rows.map((row: { month: string; held_minor: bigint }) => ({ month: row.month, heldMinor: BigInt(row.held_minor) }));
+interface BudgetJson {
+  accounts: [string, string, string, AccountRow['type'], AccountRow['subtype'], string, string | null][];
+  settings: [string, string | null, number, boolean, TargetKind | null, string | null, Month | null][];
+  groups: [string, string, number, boolean][];
+  held: [Month, string][];
+}
+
+function headOf(row: HeadRow): BoardHead {
+  return {
+    entity: { id: row.id, household_id: row.household_id, kind: row.kind, name: row.name, slug: row.slug, base_currency: row.base_currency, created_at: row.created_at },
+    versions: { ledger: BigInt(row.ledger_version), budget: BigInt(row.budget_version) },
+    snapshot: row.own_xact === null ? row.snapshot : withInProgress(row.snapshot, row.own_xact),
+    ownWrites: row.own_writes,
+  };
 }
 
 /**
- * Postings and envelope assignments are append-only (never updated or deleted), so an entity's
- * sums change only when rows are added: then a count grows. Both sums are kept per entity, each
- * under its own key (postings to its accounts: count and largest id, read in the same statement
- * as the sums; its assignments: count), so a budget write re-reads only the assignments, and new
- * journals are folded in from their own postings (see postingDelta); every read checks both keys
- * with one counting statement. A change of what an account is to the budget drops the entry.
- * Holds are mutable and small: read every time. A read inside a transaction bypasses the cache
- * (it may see its own uncommitted rows), unless the caller states that the transaction has
- * written no postings and no assignments yet (`unwrittenTransaction`): then it sees exactly what
- * is committed of both, like any other read. The budget's writes read their facts first, under the entity's lock, that way.
+ * The snapshot with one more transaction in progress. A statement's snapshot may count its own
+ * transaction as visible; a cache must not: what that transaction writes after the read (a
+ * budget write reads first) would otherwise never show in a later delta. pg_snapshot text is
+ * 'xmin:xmax:xip,xip,…' (xids as decimal xid8, xmin ≤ each xip < xmax); an xid from xmax on is
+ * in progress already.
  */
-export const factCacheLimits = { entities: 200 } as const;
-
-interface CacheEntry {
-  /** What each account is to the budget when the sums were read (a change reads them again). */
-  roles: string;
-  postings: PostingSnapshot;
-  assignmentsKey: string;
-  assignments: AssignmentSum[];
-  /** The facts built from both (without holds), while both keys hold. */
-  facts: BudgetFacts;
-}
-const factCache = new Map<string, CacheEntry>();
-
-async function fingerprint(db: Knex, entityId: string, counted: readonly string[]): Promise<{ count: bigint; last: bigint; assignmentsKey: string }> {
-  const { rows } = await db.raw<{ rows: { n: bigint; last: bigint; assignments: bigint }[] }>(
-    `select fp.n, fp.last, (select count(*) from envelope_assignments where entity_id = ?) as assignments from (${fingerprintSql}) fp`,
-    [entityId, [...counted]],
-  );
-  const row = rows[0];
-  return { count: BigInt(row?.n ?? 0), last: BigInt(row?.last ?? 0), assignmentsKey: String(row?.assignments ?? 0) };
+function withInProgress(snapshot: string, xact: string): string {
+  const [xmin, xmax, list = ''] = snapshot.split(':') as [string, string, string?];
+  if (BigInt(xact) >= BigInt(xmax)) return snapshot;
+  const xips = new Set(list === '' ? [] : list.split(','));
+  xips.add(xact);
+  const ordered = [...xips].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const first = ordered[0]! < BigInt(xmin) ? ordered[0]! : BigInt(xmin);
+  return `${first}:${xmax}:${ordered.join(',')}`;
 }
 
-/**
- * Budget facts over the entity's whole history (the board reads the months it needs: a month's
- * board never looks at later months).
- */
-export async function loadFacts(db: Knex, entity: EntityRow, accounts: readonly BudgetAccount[], options: { unwrittenTransaction?: boolean } = {}): Promise<BudgetFacts> {
-  const onBudget = idsWith(accounts, ['cash', 'card']);
-  const counted = idsWith(accounts, ['cash', 'card', 'expense', 'to_be_assigned']);
-  const roleMap = new Map(accounts.map((account) => [account.id, account.role]));
-  const withHeld = (facts: BudgetFacts, held: { month: Month; heldMinor: bigint }[]): BudgetFacts => ({ ...facts, held: budgetFacts(roleMap, [], [], held).held });
-  if (onBudget.length === 0) {
-    const [assignments, held] = await Promise.all([assignmentSums(db, entity.id), heldRows(db, entity.id)]);
-    return withHeld(budgetFacts(roleMap, [], assignments, []), held);
-  }
-  if ((db as Knex & { isTransaction?: boolean }).isTransaction && !options.unwrittenTransaction) {
-    const [postings, assignments, held] = await Promise.all([postingSums(db, onBudget, counted), assignmentSums(db, entity.id), heldRows(db, entity.id)]);
-    return withHeld(budgetFacts(roleMap, postings.sums, assignments, []), held);
-  }
-  const roles = accounts.map((account) => `${account.id}=${account.role}`).join(',');
-  const [keys, held] = await Promise.all([fingerprint(db, entity.id, counted), heldRows(db, entity.id)]);
-  const cached = factCache.get(entity.id)?.roles === roles ? factCache.get(entity.id) : undefined;
-  const postingsHold = cached !== undefined && cached.postings.count === keys.count && cached.postings.last === keys.last;
-  let entry = cached;
-  if (!cached || !postingsHold || cached.assignmentsKey !== keys.assignmentsKey) {
-    const readPostings = async () => (cached ? await postingDelta(db, onBudget, counted, cached.postings) : null) ?? postingSums(db, onBudget, counted);
-    const [postings, assignments] = await Promise.all([
-      postingsHold ? cached.postings : readPostings(),
-      cached?.assignmentsKey === keys.assignmentsKey ? cached.assignments : assignmentSums(db, entity.id),
-    ]);
-    entry = { roles, postings, assignmentsKey: keys.assignmentsKey, assignments, facts: budgetFacts(roleMap, postings.sums, assignments, []) };
-  }
-  factCache.delete(entity.id);
-  factCache.set(entity.id, entry!); // most recently used last
-  while (factCache.size > factCacheLimits.entities) factCache.delete(factCache.keys().next().value!);
-  return withHeld(entry!.facts, held);
+function postingSumsOf(rows: readonly SumJson[]): PostingSum[] {
+  return rows.map(([accountId, month, total]) => ({ accountId, month, totalMinor: BigInt(total) }));
 }
 
-/** The first and last month with anything in the books or the budget (undefined when empty). */
-export async function dataSpan(db: Knex, entity: EntityRow, accounts: readonly BudgetAccount[]): Promise<{ first?: Month; last?: Month }> {
-  const onBudget = idsWith(accounts, ['cash', 'card']);
-  const [postings, assignments] = await Promise.all([
-    onBudget.length === 0
-      ? Promise.resolve({ rows: [{ first: null, last: null }] })
-      : db.raw<{ rows: { first: string | null; last: string | null }[] }>(
-          // One index probe per account end instead of a scan of every posting.
-          `select min(x.first)::text as first, max(x.last)::text as last
-             from unnest(?::uuid[]) as a(id),
-                  lateral (select min(date) as first, max(date) as last from postings where account_id = a.id) x`,
-          [[...onBudget]],
-        ),
-    db('envelope_assignments').where('entity_id', entity.id).first(db.raw('min(month) as first'), db.raw('max(month) as last')),
-  ]);
-  const row = postings.rows[0] ?? { first: null, last: null };
-  const months = [row.first?.slice(0, 7), row.last?.slice(0, 7), assignments?.first?.trim(), assignments?.last?.trim()].filter((month): month is string => Boolean(month)).sort();
-  return months.length === 0 ? {} : { first: months[0]!, last: months[months.length - 1]! };
+function assignmentSumsOf(rows: readonly SumJson[]): AssignmentSum[] {
+  return rows.map(([categoryId, month, total]) => ({ categoryId, month, amountMinor: BigInt(total) }));
+}
+
+function budgetRowsOf(json: BudgetJson, currency: string): BudgetRows {
+  return {
+    accounts: json.accounts.map(([id, code, name, type, subtype, accountCurrency, archivedAt]) => {
+      const account = { id, code, name, type, subtype, currency: accountCurrency, archived_at: archivedAt === null ? null : new Date(archivedAt) };
+      return { ...account, role: budgetRole(account, currency) };
+    }),
+    settings: new Map(
+      json.settings.map(([accountId, groupId, sortOrder, hidden, kind, amount, month]) => [
+        accountId,
+        { accountId, groupId, sortOrder, hidden, target: kind ? { kind, amountMinor: BigInt(amount!), ...(month ? { byMonth: month } : {}) } : null },
+      ]),
+    ),
+    groups: json.groups.map(([id, name, sortOrder, hidden]) => ({ id, name, sortOrder, hidden })),
+    held: json.held.map(([month, heldMinor]) => ({ month, heldMinor: BigInt(heldMinor) })),
+  };
 }
 
 export async function categorySettings(db: Knex, entityId: string): Promise<Map<string, CategorySettings>> {
