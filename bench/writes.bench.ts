@@ -35,6 +35,7 @@ const settings = {
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const integer = (value: number) => Math.round(value).toLocaleString('en-US');
 const ms = (value: number) => value.toFixed(1);
+const signedPercent = (ratio: number) => `${ratio >= 0 ? '+' : '−'}${Math.abs(ratio * 100).toFixed(0)} %`;
 
 interface Engine {
   name: string;
@@ -254,7 +255,7 @@ async function measure(open: () => Promise<Engine>): Promise<EngineFigures> {
 function section(results: readonly EngineFigures[]): string {
   const rows = results.flatMap((r) => [
     `| Ledger, enforced, empty ledger | ${r.engine} | ${integer(r.ledger.atZero)} journals/s | ${(r.ledger.atZero / r.ledger.plain).toFixed(2)}× the plain-table baseline (${integer(r.ledger.plain)}/s, same statements, same run) |`,
-    `| Ledger, enforced, at ${integer(r.ledger.postingsAtFill)} postings | ${r.engine} | ${integer(r.ledger.atFill)} journals/s | ${((r.ledger.atFill / r.ledger.atZero - 1) * 100).toFixed(0)} % against the empty ledger (fill took ${r.ledger.fillSeconds.toFixed(0)} s) |`,
+    `| Ledger, enforced, at ${integer(r.ledger.postingsAtFill)} postings | ${r.engine} | ${integer(r.ledger.atFill)} journals/s | ${signedPercent(r.ledger.atFill / r.ledger.atZero - 1)} against the empty ledger (fill took ${r.ledger.fillSeconds.toFixed(0)} s) |`,
     `| COMMIT of a one-row transaction (the durability floor) | ${r.engine} | ${ms(r.commitMs)} ms | median of 200; synchronous_commit on, fdatasync: every durable write pays it once |`,
     `| HTTP, one journal per request, 1 client | ${r.engine} | p50 ${ms(r.http.p50)} ms, p95 ${ms(r.http.p95)} ms | ${settings.singleClientRequests} requests after 50 warm-up |`,
     `| HTTP, one journal per request, ${settings.clients} clients | ${r.engine} | ${integer(r.http.aggregate)} journals/s | ${settings.clients} × ${settings.requestsPerClient}, one household, same accounts |`,
