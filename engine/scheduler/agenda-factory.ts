@@ -23,6 +23,33 @@ class DueJobsChannel extends PostgresNotificationChannel {
 }
 
 /**
+ * Agenda's backend (re)creates its table, indexes and a trigger function on connect; two
+ * processes doing that at the same moment (two workers started together) collide — "tuple
+ * concurrently updated" — and the loser dies of the unhandled rejection. A session advisory
+ * lock, keyed by the schema, makes them take turns.
+ */
+class TakingTurnsBackend extends PostgresBackend {
+  constructor(
+    config: ConstructorParameters<typeof PostgresBackend>[0],
+    private readonly lockPool: pg.Pool,
+    private readonly lockKey: string,
+  ) {
+    super(config);
+  }
+
+  override async connect(): Promise<void> {
+    const client = await this.lockPool.connect();
+    try {
+      await client.query('select pg_advisory_lock(hashtext($1))', [this.lockKey]);
+      await super.connect();
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtext($1))', [this.lockKey]).catch(() => undefined);
+      client.release();
+    }
+  }
+}
+
+/**
  * Agenda on the application's own database. On PGlite (embedded mode) LISTEN/NOTIFY does not
  * cross connections, so Agenda polls; on PostgreSQL it is woken by notifications too.
  * A test schema gets its own `agenda_jobs` table through the pool's search_path.
@@ -34,13 +61,14 @@ export function createAgenda(database: Database, options: { name: string; proces
     ...(database.schema ? { options: `-c search_path=${database.schema},public` } : {}),
   });
   const channelName = database.schema ? `agenda_${database.schema}` : 'agenda_jobs';
-  const backend = new PostgresBackend({
+  const backendConfig = {
     pool,
     tableName: agendaTable,
     channelName,
     ensureSchema: true,
     disableNotifications: database.mode === 'embedded',
-  });
+  };
+  const backend = new TakingTurnsBackend(backendConfig, pool, `agenda-schema:${database.schema ?? 'public'}`);
   const agenda = new Agenda({
     backend,
     // The backend builds a channel only where notifications work; ours replaces it there.
