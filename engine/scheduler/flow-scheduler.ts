@@ -13,6 +13,7 @@ import { eventFires, type LedgerEvent } from './event-matching.js';
 import { accountSnapshots } from '../flows/context.js';
 import { validateFlow } from '../flows/validate.js';
 import { formatMinor } from '../money/index.js';
+import { inTransaction } from '../db/transaction.js';
 
 export const jobNames = {
   occurrence: 'flow-occurrence',
@@ -341,11 +342,13 @@ export class FlowScheduler {
    */
   async dispatchLedgerEvents(): Promise<number> {
     let handled = 0;
+    // Versions are immutable: a pass reads each flow version's graph once, not once per posting.
+    const graphs = new Map<string, Promise<FlowGraph>>();
     for (;;) {
       const events = await claimPendingEvents(this.db, this.options.eventBatchSize);
       let retryLater = false;
       for (const event of events) {
-        const outcome = await this.fireEvent(event);
+        const outcome = await this.fireEvent(event, graphs);
         if (outcome === 'transient' && event.attempts + 1 < this.options.maxEventAttempts) {
           // Hand the event back: the next dispatcher pass fires it again under the same run key,
           // and the runner re-attempts the failed run instead of starting a second one.
@@ -372,7 +375,7 @@ export class FlowScheduler {
   }
 
   /** Fires every matching flow for one posting; 'transient' if a run failed for a passing reason. */
-  private async fireEvent(event: LedgerEvent): Promise<'done' | 'transient'> {
+  private async fireEvent(event: LedgerEvent, graphs: Map<string, Promise<FlowGraph>>): Promise<'done' | 'transient'> {
     const flows = await this.db('flows').where({ household_id: event.householdId, enabled: true, trigger_type: 'trigger.event' }).whereNull('archived_at').select('id', 'current_version', 'enabled_by', 'name');
     if (flows.length === 0) return 'done';
     const origin = event.flowRunId ? await this.db('flow_runs').where({ id: event.flowRunId }).first('flow_id', 'trigger') : undefined;
@@ -380,7 +383,9 @@ export class FlowScheduler {
     let outcome: 'done' | 'transient' = 'done';
     for (const flow of flows) {
       if (origin?.flow_id === flow.id) continue; // a flow never re-triggers itself
-      const { graph } = await loadVersion(this.db, flow.id, flow.current_version);
+      const versionKey = `${flow.id}:${flow.current_version}`;
+      if (!graphs.has(versionKey)) graphs.set(versionKey, loadVersion(this.db, flow.id, flow.current_version).then((version) => version.graph));
+      const graph = await graphs.get(versionKey)!;
       const trigger = eventTrigger(graph);
       if (!trigger || !eventFires(trigger, event)) continue;
       if (depth >= this.options.maxChainDepth) {
@@ -431,7 +436,7 @@ const claimTimeoutMs = 5 * 60_000;
  * embedded PGlite one open transaction would block every other connection.
  */
 async function claimPendingEvents(db: Knex, limit: number): Promise<LedgerEvent[]> {
-  const claimed = await db.transaction(async (trx) => {
+  const claimed = await inTransaction(db, async (trx) => {
     const ids = await trx('ledger_events')
       .whereNull('processed_at')
       .andWhere((where) => where.whereNull('claimed_at').orWhere('claimed_at', '<', new Date(Date.now() - claimTimeoutMs)))
