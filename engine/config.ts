@@ -5,7 +5,7 @@ import { loadBankingConfig, type BankingConfig } from './banking/banking-config.
 
 export interface AppConfig {
   port: number;
-  /** Unset: embedded PGlite under dataDir. */
+  /** Unset: the embedded PostgreSQL server, its cluster under dataDir. */
   databaseUrl: string | undefined;
   /**
    * A read-only PostgreSQL (a streaming replica of databaseUrl) the report and export routes read
