@@ -38,7 +38,7 @@ export interface SchedulerOptions {
    * lock runs out, and another worker takes its job over this long after, whatever the cron period.
    */
   lockLifetimeMs: number;
-  /** Occurrence jobs one worker runs at once — and locks at once, leaving other due jobs to other workers. */
+  /** Occurrence jobs one worker runs at once (it locks one more), leaving other due jobs to other workers. */
   occurrenceConcurrency: number;
   /** Most occurrences one job handles: a longer backlog (a long outage) continues in the next job. */
   maxOccurrencesPerJob: number;
@@ -57,6 +57,9 @@ export const defaultSchedulerOptions: SchedulerOptions = {
   maxOccurrencesPerJob: 50,
   repairEveryMs: 5 * 60_000,
 };
+
+/** Jobs a worker locks beyond the ones it runs (see define()). */
+export const lockedAheadPerWorker = 1;
 
 /** Touches per lock lifetime: two may be late (a slow database, a busy event loop) before the lock runs out. */
 const lockTouchesPerLifetime = 3;
@@ -154,9 +157,12 @@ export class FlowScheduler {
     const concurrency = this.options.occurrenceConcurrency;
     this.agenda.define<OccurrenceData>(jobNames.occurrence, (job) => this.handleOccurrence(job), {
       concurrency,
-      // Lock no more than can run: the other due jobs stay free for other workers, and a worker
-      // that dies strands only the jobs it was running (until their short locks run out).
-      lockLimit: concurrency,
+      // Lock one job more than can run: when a slot frees, the waiting job starts without a lock
+      // query in between. No more: the other due jobs stay free for other workers, a worker that
+      // dies strands only these few (until their short locks run out), and a job waiting longer
+      // than its lock lifetime would expire in the queue (Agenda touches only running jobs, and
+      // drops an expired one without giving back its slot).
+      lockLimit: concurrency + lockedAheadPerWorker,
       lockLifetime: this.options.lockLifetimeMs,
       backoff: exponential({ delay: 1_000, maxRetries: 5, factor: 2 }),
     });
