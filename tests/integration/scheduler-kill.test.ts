@@ -126,7 +126,8 @@ describe('two workers, the lock holder killed at the worst moments', () => {
           ready.delete(target.worker);
           kills.push({ moment: target.moment!, victim: target.worker.name });
           const replacement = launchWorker();
-          void replacement.ready.then(() => ready.add(replacement));
+          // A replacement stopped at the end before it was ready is no failure of the run.
+          void replacement.ready.then(() => ready.add(replacement), () => undefined);
         } else {
           if (Date.now() - started > 40_000) throw new Error(`only ${kills.length} kills in 40 s: ${JSON.stringify(kills)}`);
           await sleep(10);
