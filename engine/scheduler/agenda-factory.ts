@@ -88,9 +88,10 @@ export function createAgenda(database: Database, options: { name: string; proces
   };
 }
 
-/** The private JobProcessor method Agenda runs when told a job is due: lock more, then run them. */
+/** The private JobProcessor parts used here: what Agenda runs when told a job is due (lock more, then run them), and its fills in progress. */
 interface LockingProcessor {
   handleNotification(notification: { jobName: string }): Promise<void>;
+  isJobQueueFilling: Map<string, boolean>;
 }
 
 /**
@@ -105,6 +106,9 @@ export function lockNextWhenDone(agenda: Agenda, jobName: string): void {
     // After the processor has released the finished job's slot (it does so once run() returns).
     setImmediate(() => {
       const processor = (agenda as unknown as { jobProcessor?: Partial<LockingProcessor> }).jobProcessor;
+      // A fill already under way locks on up to the limit; a second one racing it would lock one
+      // too many and give it back — two wasted round trips.
+      if (processor?.isJobQueueFilling?.get(jobName)) return;
       processor?.handleNotification?.({ jobName }).catch(() => undefined);
     });
   });
