@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusal as sqlRefusal } from '../support/concurrency.js';
 import { createHousehold, startTestApp, type Household, type TestApp } from '../support/test-app.js';
 
 /**
@@ -21,17 +22,8 @@ afterAll(async () => {
 });
 
 /** Runs statements in one transaction on the raw client; returns the error PostgreSQL raised. */
-async function refusal(statements: (ids: { journalId: string }) => string[]): Promise<{ code: string; message: string }> {
-  const journalId = randomUUID();
-  await sql.query('begin');
-  try {
-    for (const statement of statements({ journalId })) await sql.query(statement);
-    await sql.query('commit');
-  } catch (error) {
-    await sql.query('rollback').catch(() => undefined);
-    return error as { code: string; message: string };
-  }
-  throw new Error('PostgreSQL accepted the statements');
+function refusal(statements: (ids: { journalId: string }) => string[]): Promise<{ code: string; message: string }> {
+  return sqlRefusal(sql, statements({ journalId: randomUUID() }));
 }
 
 const journalSql = (id: string, entityId: string, date = '2026-03-01') =>

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyRetentionDays, pruneIdempotencyKeys } from '../../engine/idempotency/prune.js';
+import { refusal as sqlRefusal } from '../support/concurrency.js';
 import { createHousehold, startTestApp, type Household, type TestApp } from '../support/test-app.js';
 
 /**
@@ -23,17 +24,7 @@ afterAll(async () => {
   await t.close();
 });
 
-async function refusal(statements: string[]): Promise<{ code: string; message: string }> {
-  await sql.query('begin');
-  try {
-    for (const statement of statements) await sql.query(statement);
-    await sql.query('commit');
-  } catch (error) {
-    await sql.query('rollback').catch(() => undefined);
-    return error as { code: string; message: string };
-  }
-  throw new Error('PostgreSQL accepted the statements');
-}
+const refusal = (statements: string[]) => sqlRefusal(sql, statements);
 
 async function postJournal(key?: string) {
   const response = await request(t.app)

@@ -60,3 +60,19 @@ export async function expectLedgerInvariants(sql: pg.Client): Promise<void> {
      where t.net_minor <> coalesce(p.net, 0) or t.posting_count <> coalesce(p.n, 0) limit 5`);
   expect(summaries.rows).toEqual([]);
 }
+
+/**
+ * Runs statements in one transaction on a raw client and returns the error PostgreSQL raised
+ * (rolled back); throws if PostgreSQL accepted them all.
+ */
+export async function refusal(sql: pg.Client, statements: readonly string[]): Promise<{ code: string; message: string }> {
+  await sql.query('begin');
+  try {
+    for (const statement of statements) await sql.query(statement);
+    await sql.query('commit');
+  } catch (error) {
+    await sql.query('rollback').catch(() => undefined);
+    return error as { code: string; message: string };
+  }
+  throw new Error('PostgreSQL accepted the statements');
+}
