@@ -124,6 +124,8 @@ export interface WrittenJournal {
  * inserts them, so ascending ids are the drafts' order. `created_at` is the transaction's start.
  */
 export async function writeJournalRows(trx: Knex.Transaction, drafts: readonly JournalDraft[], tables: LedgerTables = ledgerTables): Promise<WrittenJournal[]> {
+  // An import or sync with nothing new: no statement (and no statement trigger) at all, as before.
+  if (drafts.length === 0) return [];
   const postings = drafts.flatMap(postingRows);
   let createdAt: Date | undefined;
   const postingIds: bigint[] = [];
